@@ -1,0 +1,112 @@
+"""Domain errors.
+
+Every error a client can see carries its RFC 9457 problem ``type`` slug and HTTP status here, in one
+place, so the edge never has to guess and a new error cannot silently become a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class LedgerError(Exception):
+    """Base class of every domain error; ``slug`` and ``status`` form the problem+json answer."""
+
+    slug: ClassVar[str] = "ledger-error"
+    title: ClassVar[str] = "Ledger error"
+    status: ClassVar[int] = 422
+
+    def __init__(self, detail: str, **context: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.context = context
+
+
+class ValidationFailed(LedgerError):
+    slug = "validation-error"
+    title = "Invalid request"
+    status = 400
+
+
+class Unauthorized(LedgerError):
+    slug = "unauthorized"
+    title = "Missing or invalid token"
+    status = 401
+
+
+class Forbidden(LedgerError):
+    slug = "forbidden"
+    title = "Not allowed"
+    status = 403
+
+
+class NotFound(LedgerError):
+    slug = "not-found"
+    title = "Not found"
+    status = 404
+
+
+class IdempotencyConflict(LedgerError):
+    """The idempotency key was already used with a different request body."""
+
+    slug = "idempotency-conflict"
+    title = "Idempotency key reused with a different request"
+    status = 409
+
+
+class ChapterMismatch(LedgerError):
+    slug = "chapter-mismatch"
+    title = "Not at that chapter"
+    status = 409
+
+
+class AlreadyDone(LedgerError):
+    """A single-use thing (session, pending entry, lot, box) was already used or resolved."""
+
+    slug = "already-done"
+    title = "Already done"
+    status = 409
+
+
+class InsufficientFunds(LedgerError):
+    slug = "insufficient-funds"
+    title = "Insufficient funds"
+    status = 422
+
+
+class DailyCapReached(LedgerError):
+    slug = "daily-cap-reached"
+    title = "Daily cap reached"
+    status = 422
+
+
+class BelowThreshold(LedgerError):
+    slug = "below-threshold"
+    title = "Below threshold"
+    status = 422
+
+
+class NotRipe(LedgerError):
+    slug = "not-ripe"
+    title = "Not ripe yet"
+    status = 422
+
+
+class OutOfStock(LedgerError):
+    slug = "out-of-stock"
+    title = "Out of stock"
+    status = 422
+
+
+class RateLimited(LedgerError):
+    slug = "rate-limited"
+    title = "Too many requests"
+    status = 429
+
+
+class RetriesExhausted(LedgerError):
+    """Contention or throttling outlasted the bounded retry: the caller may retry with the same key."""
+
+    slug = "contention"
+    title = "Busy, retry with the same Idempotency-Key"
+    status = 503

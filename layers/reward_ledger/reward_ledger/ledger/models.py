@@ -1,0 +1,166 @@
+"""PynamoDB models of the ledger table (single-table design; the schema itself lives in template.yaml).
+
+Item shapes, all in one table so a whole entry plus its guards is one ``TransactWriteItems``:
+
+* balance shard   ``pk=BAL#<account>#<shard>``  ``sk=BAL``      integer ``balance``
+* entry header    ``pk=ENTRY#<entry_id>``       ``sk=ENTRY``    idempotency record + journal (postings)
+* history row     ``pk=ENTRY#<entry_id>``       ``sk=HIST#<account>``  one per extra user account
+* feature state   ``pk=<FEATURE>#...``          (progress, sessions, lots...) written by guards
+
+``HistoryIndex`` (sparse: ``hist_pk``/``hist_sk``) lists an account's entries newest first; the entry
+header carries the first user account's history fields itself, so the common one-user entry costs no
+extra item. ``ExpiryIndex`` (sparse: ``exp_bucket``/``expires_at``) holds whatever must expire.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+DEFAULT_TABLE = "LedgerTable"
+
+
+def _region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+class _TableMeta:
+    table_name = os.environ.get("LEDGER_TABLE", DEFAULT_TABLE)
+    region = _region()
+    host = os.environ.get("DYNAMODB_ENDPOINT") or None
+
+
+class HistoryIndex(GlobalSecondaryIndex["HistoryRow"]):
+    class Meta:
+        index_name = "HistoryIndex"
+        projection = AllProjection()
+
+    hist_pk = UnicodeAttribute(hash_key=True)
+    hist_sk = UnicodeAttribute(range_key=True)
+
+
+class ExpiryIndex(GlobalSecondaryIndex["ExpiringItem"]):
+    class Meta:
+        index_name = "ExpiryIndex"
+        projection = AllProjection()
+
+    exp_bucket = UnicodeAttribute(hash_key=True)
+    expires_at = UnicodeAttribute(range_key=True)
+
+
+class BalanceItem(Model):
+    """One shard of one account's balance (unsharded accounts have only shard 0)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="BAL")
+    account = UnicodeAttribute(null=True)
+    asset = UnicodeAttribute(null=True)
+    shard = NumberAttribute(null=True)
+    balance = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(null=True)
+
+
+class PostingMap(MapAttribute[str, Any]):
+    """One netted balance change of an entry: the journal line an auditor sums."""
+
+    account = UnicodeAttribute()
+    shard = NumberAttribute()
+    delta = NumberAttribute()
+
+
+class EntryItem(Model):
+    """Entry header: the idempotency record and the journal of one atomic movement."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="ENTRY")
+    entry_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    scope = UnicodeAttribute()
+    idem_key = UnicodeAttribute()
+    request_hash = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    postings = ListAttribute(of=PostingMap, default=list)
+    metadata = JSONAttribute(null=True)
+    response = JSONAttribute(null=True)
+    status_code = NumberAttribute(null=True)
+    # "posted" for plain entries; "pending" -> "posted" | "voided" for two-phase entries
+    state = UnicodeAttribute(default="posted")
+    pending = JSONAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
+    hist_pk = UnicodeAttribute(null=True)
+    hist_sk = UnicodeAttribute(null=True)
+    hist_delta = NumberAttribute(null=True)
+    exp_bucket = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute(null=True)
+
+    history_index = HistoryIndex()
+
+
+class HistoryRow(Model):
+    """What the history index returns, whether the row is an entry header or an extra history row."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entry_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    hist_pk = UnicodeAttribute(null=True)
+    hist_sk = UnicodeAttribute(null=True)
+    hist_delta = NumberAttribute(null=True)
+
+    history_index = HistoryIndex()
+
+
+class ExpiringItem(Model):
+    """Any item in the expiry index (oxygen lot, egg batch, pending hold): features read their own fields."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    exp_bucket = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute(null=True)
+
+    expiry_index = ExpiryIndex()
+
+
+LEDGER_MODELS: list[type[Model]] = [BalanceItem, EntryItem, HistoryRow, ExpiringItem]
+
+
+def register_model(model: type[Model]) -> type[Model]:
+    """Feature models living in the ledger table register here so :func:`bind_table` rebinds them too."""
+    LEDGER_MODELS.append(model)
+    return model
+
+
+def bind_table(table_name: str, *, region: str | None = None, host: str | None = None) -> None:
+    """Point every ledger-table model at ``table_name`` (tests and the local stack use generated names)."""
+    for model in LEDGER_MODELS:
+        model.Meta.table_name = table_name
+        model.Meta.region = region or _region()
+        model.Meta.host = host
+        model._connection = None
+
+
+def table_name() -> str:
+    return str(EntryItem.Meta.table_name)
