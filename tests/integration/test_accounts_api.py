@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from reward_ledger.errors import IdempotencyConflict, ValidationFailed
+from reward_ledger.ledger import reconcile
 
 from infra.apigw import eventbridge_event
 from infra.handlers import invoke
-from reward_ledger.errors import IdempotencyConflict, ValidationFailed
-from reward_ledger.ledger import reconcile
 from tests.conftest import Api, fund
 
 
@@ -17,7 +17,9 @@ def test_balances_list_every_user_book_with_zero_defaults(accounts_api: Api) -> 
     assert headers["content-type"] == "application/json"
     books = {(b["book"], b["asset"]): b["balance"] for b in body["balances"]}
     assert books[("wallet", "CNY")] == 0
-    assert {("purse", "CNY"), ("cash", "CNY"), ("energy", "O2"), ("eggs", "EGG"), ("seeds", "SEED")} <= set(books)
+    assert {("purse", "CNY"), ("cash", "CNY"), ("energy", "O2"), ("eggs", "EGG"), ("seeds", "SEED")} <= set(
+        books
+    )
 
 
 def test_funding_event_credits_the_wallet_once(accounts_api: Api) -> None:
@@ -63,8 +65,12 @@ def test_journal_lists_own_entries_newest_first_with_a_cursor(accounts_api: Api)
     assert status == 200
     assert [e["amount"] for e in page1["entries"]] == [104, 103]
     assert all(e["direction"] == "credit" and e["kind"] == "wallet.funded" for e in page1["entries"])
-    _, page2, _ = accounts_api.call("GET", "/v1/me/journal", query={"limit": "2", "cursor": page1["next_cursor"]})
-    _, page3, _ = accounts_api.call("GET", "/v1/me/journal", query={"limit": "2", "cursor": page2["next_cursor"]})
+    _, page2, _ = accounts_api.call(
+        "GET", "/v1/me/journal", query={"limit": "2", "cursor": page1["next_cursor"]}
+    )
+    _, page3, _ = accounts_api.call(
+        "GET", "/v1/me/journal", query={"limit": "2", "cursor": page2["next_cursor"]}
+    )
     assert [e["amount"] for e in page2["entries"]] == [102, 101]
     assert [e["amount"] for e in page3["entries"]] == [100]
     assert page3["next_cursor"] is None

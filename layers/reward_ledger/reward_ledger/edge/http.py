@@ -13,12 +13,15 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from reward_ledger.clock import zone
+from reward_ledger.config import ledger_settings
 from reward_ledger.errors import LedgerError, Unauthorized, ValidationFailed
 from reward_ledger.ledger.entries import EntryResult, IdempotencyKey
 
@@ -84,6 +87,19 @@ def claims(app: APIGatewayHttpResolver) -> Mapping[str, Any]:
     request_context = app.current_event.raw_event.get("requestContext") or {}
     found = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
     return found if isinstance(found, Mapping) else {}
+
+
+def user_zone(app: APIGatewayHttpResolver) -> str:
+    """The caller's time zone from the token's OIDC ``zoneinfo`` claim, else the configured default."""
+    name = claims(app).get("zoneinfo")
+    if isinstance(name, str) and name:
+        try:
+            zone(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return name
+    return ledger_settings().time.default_timezone
 
 
 def route_key(app: APIGatewayHttpResolver) -> str:

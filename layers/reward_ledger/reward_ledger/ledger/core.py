@@ -172,6 +172,7 @@ class Ledger:
                 EntryItem.resolved_by.set(f"{action}:{actor}"),
                 EntryItem.exp_bucket.remove(),
                 EntryItem.expires_at.remove(),
+                EntryItem.exp_kind.remove(),
             ],
             EntryItem.state == "pending",
             lambda old: AlreadyDone(
@@ -190,6 +191,14 @@ class Ledger:
             return self.transfer(request)
         except IdempotencyConflict as exc:
             raise AlreadyDone(f"entry {entry_id} was already resolved the other way") from exc
+
+    def time_out(self, entry_id: str) -> EntryResult:
+        """Enforce a pending entry's timeout: apply its ``on_timeout`` action (idempotent, sweep-safe)."""
+        header = self.entry(entry_id)
+        if header is None or header.pending is None:
+            raise NotFound(f"no two-phase entry {entry_id}")
+        action: Literal["post", "void"] = "post" if header.pending.get("on_timeout") == "post" else "void"
+        return self.resolve(entry_id, action, actor="timeout")
 
     # ------------------------------------------------------------------ reads
     def entry(self, entry_id: str) -> EntryItem | None:
@@ -293,7 +302,7 @@ class Ledger:
                 first.delta,
             )
         if expiry is not None:
-            header.exp_bucket, header.expires_at = expiry.bucket, expiry.at
+            header.exp_bucket, header.expires_at, header.exp_kind = expiry.bucket, expiry.at, expiry.kind
         items = [
             _TxItem(
                 "Put",

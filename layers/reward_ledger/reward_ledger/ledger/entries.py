@@ -145,10 +145,11 @@ class Guard:
 
 @dataclass(frozen=True, slots=True)
 class Expiry:
-    """Put the entry header in the expiry index (two-phase timeouts): ``bucket`` and ISO ``at``."""
+    """Where an item sits in the expiry index: ``bucket`` (day#shard), ISO ``at`` and the expirer ``kind``."""
 
     bucket: str
     at: str
+    kind: str = "hold"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ def expiry_shard(item_key: str) -> int:
     return int.from_bytes(hashlib.sha256(item_key.encode()).digest()[:4], "big") % shards
 
 
-def expiry_for(item_key: str, expires_at: datetime) -> Expiry:
+def expiry_for(item_key: str, expires_at: datetime, kind: str = "hold") -> Expiry:
+    """Index position of an item expiring at ``expires_at``; ``kind`` names the expirer that handles it."""
     day = expires_at.astimezone(clock.zone("UTC")).date().isoformat()
-    return Expiry(bucket=f"{day}#{expiry_shard(item_key)}", at=clock.iso(expires_at))
+    return Expiry(bucket=f"{day}#{expiry_shard(item_key)}", at=clock.iso(expires_at), kind=kind)

@@ -34,7 +34,7 @@ def _region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-class _TableMeta:
+class LedgerTableMeta:
     table_name = os.environ.get("LEDGER_TABLE", DEFAULT_TABLE)
     region = _region()
     host = os.environ.get("DYNAMODB_ENDPOINT") or None
@@ -61,7 +61,7 @@ class ExpiryIndex(GlobalSecondaryIndex["ExpiringItem"]):
 class BalanceItem(Model):
     """One shard of one account's balance (unsharded accounts have only shard 0)."""
 
-    class Meta(_TableMeta):
+    class Meta(LedgerTableMeta):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
@@ -84,7 +84,7 @@ class PostingMap(MapAttribute[str, Any]):
 class EntryItem(Model):
     """Entry header: the idempotency record and the journal of one atomic movement."""
 
-    class Meta(_TableMeta):
+    class Meta(LedgerTableMeta):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
@@ -108,6 +108,7 @@ class EntryItem(Model):
     hist_delta = NumberAttribute(null=True)
     exp_bucket = UnicodeAttribute(null=True)
     expires_at = UnicodeAttribute(null=True)
+    exp_kind = UnicodeAttribute(null=True)
 
     history_index = HistoryIndex()
 
@@ -115,7 +116,7 @@ class EntryItem(Model):
 class HistoryRow(Model):
     """What the history index returns, whether the row is an entry header or an extra history row."""
 
-    class Meta(_TableMeta):
+    class Meta(LedgerTableMeta):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
@@ -131,15 +132,19 @@ class HistoryRow(Model):
 
 
 class ExpiringItem(Model):
-    """Any item in the expiry index (oxygen lot, egg batch, pending hold): features read their own fields."""
+    """Any item in the expiry index (oxygen lot, egg batch, pending hold).
 
-    class Meta(_TableMeta):
+    ``exp_kind`` says which expirer handles it ("hold" is the ledger's own: a two-phase timeout).
+    """
+
+    class Meta(LedgerTableMeta):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     exp_bucket = UnicodeAttribute(null=True)
     expires_at = UnicodeAttribute(null=True)
+    exp_kind = UnicodeAttribute(null=True)
 
     expiry_index = ExpiryIndex()
 
