@@ -1,0 +1,110 @@
+"""Scripted savings: the story catalog, story choices (wallet -> purse) and purse releases (purse -> wallet)."""
+
+import json
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from reward_ledger.edge.http import (
+    PROBLEM_JSON,
+    caller_id,
+    entry_response,
+    idempotency_key,
+    json_response,
+    make_resolver,
+    user_zone,
+)
+from reward_ledger.runtime import ledger
+from reward_ledger.savings import ID_PATTERN, choose, release, stories_view, story_view
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = make_resolver()
+
+StoryId = Annotated[str, Path(pattern=ID_PATTERN)]
+
+
+class ChoiceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    chapter: StrictInt = Field(ge=1, le=1000)
+    choice_id: str = Field(pattern=ID_PATTERN)
+
+
+class ReleaseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: StrictInt = Field(gt=0, le=10**12, description="fen moved from the purse back to the wallet")
+
+
+@app.get("/v1/stories", summary="The story catalog with the caller's progress in each story")
+@tracer.capture_method
+def list_stories() -> Response[str]:
+    return json_response(200, {"stories": stories_view(caller_id(app))})
+
+
+@app.get("/v1/stories/<story_id>", summary="A story's chapters and choices, progress and savings summary")
+@tracer.capture_method
+def get_story(story_id: StoryId) -> Response[str]:
+    return json_response(200, story_view(caller_id(app), story_id, tz=user_zone(app)))
+
+
+@app.post("/v1/stories/<story_id>/choices", summary="Make a choice: its amount moves wallet -> purse")
+@tracer.capture_method
+def post_choice(story_id: StoryId, body: ChoiceBody) -> Response[str]:
+    user = caller_id(app)
+    idem = idempotency_key(app, body.model_dump())
+    result = choose(ledger(), user, story_id, body.chapter, body.choice_id, idem, tz=user_zone(app))
+    if result.replayed:
+        metrics.add_metric(name="SavingsChoiceReplays", unit=MetricUnit.Count, value=1)
+    else:
+        amount = int((result.response or {}).get("amount", 0))
+        metrics.add_metric(name="SavingsChoices", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="SavedAmountFen", unit=MetricUnit.Count, value=amount)
+        if (result.response or {}).get("progress", {}).get("completed"):
+            metrics.add_metric(name="StoriesCompleted", unit=MetricUnit.Count, value=1)
+    logger.info("savings choice", extra={"entry_id": result.entry_id, "replayed": result.replayed})
+    return entry_response(result)
+
+
+@app.post("/v1/purse/releases", summary="Release purse money back to the wallet")
+@tracer.capture_method
+def post_release(body: ReleaseBody) -> Response[str]:
+    user = caller_id(app)
+    idem = idempotency_key(app, body.model_dump())
+    result = release(ledger(), user, body.amount, idem)
+    if result.replayed:
+        metrics.add_metric(name="PurseReleaseReplays", unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name="PurseReleases", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="ReleasedAmountFen", unit=MetricUnit.Count, value=body.amount)
+    return entry_response(result)
+
+
+def _count_rejection(response: dict[str, Any]) -> None:
+    """Every refused request, by problem type (chapter-mismatch, insufficient-funds, validation-error...)."""
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    if response.get("statusCode", 200) < 400 or headers.get("content-type") != PROBLEM_JSON:
+        return
+    try:
+        reason = str(json.loads(response.get("body") or "{}").get("type", "unknown"))
+    except ValueError:
+        reason = "unknown"
+    with single_metric(name="SavingsRejections", unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="service", value=str(metrics.provider.service or "savings"))
+        metric.add_dimension(name="reason", value=reason)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = app.resolve(event, context)
+    _count_rejection(response)
+    return response
