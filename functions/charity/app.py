@@ -1,0 +1,29 @@
+"""GET /v1/charity/projects: pooled projects with their targets and what they raised (eggs and seeds)."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from reward_ledger.charity import projects_view
+from reward_ledger.edge.http import caller_id, json_response, make_resolver
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = make_resolver()
+
+
+@app.get("/v1/charity/projects", summary="Charity projects with target and raised amount")
+@tracer.capture_method
+def get_projects() -> Response[str]:
+    caller_id(app)
+    return json_response(200, {"projects": projects_view()})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,76 @@
+"""Rentals from sharing cabinets: borrow (deposit held unless the trust tier waives it) and return."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
+from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
+from reward_ledger.rentals import ID_PATTERN, borrow, cabinet_view, rental_view, return_rental
+from reward_ledger.runtime import ledger
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = make_resolver()
+
+RentalId = Annotated[str, Path(pattern=ID_PATTERN)]
+
+
+class BorrowBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cabinet_id: str = Field(pattern=ID_PATTERN)
+    item: str = Field(pattern=ID_PATTERN)
+
+
+class ReturnBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@app.post("/v1/rentals", summary="Borrow an item from a cabinet")
+@tracer.capture_method
+def post_rental(body: BorrowBody) -> Response[str]:
+    user = caller_id(app)
+    result = borrow(ledger(), user, body.cabinet_id, body.item, idempotency_key(app, body.model_dump()))
+    if not result.replayed:
+        waived = int((result.response or {}).get("deposit_held", 0)) == 0
+        metrics.add_metric(name="RentalsStarted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="DepositsWaived", unit=MetricUnit.Count, value=1 if waived else 0)
+    logger.info("rental started", extra={"entry_id": result.entry_id, "replayed": result.replayed})
+    return entry_response(result)
+
+
+@app.post("/v1/rentals/<rental_id>/return", summary="Return a borrowed item: the deposit hold is voided")
+@tracer.capture_method
+def post_return(rental_id: RentalId, body: ReturnBody) -> Response[str]:
+    user = caller_id(app)
+    result = return_rental(ledger(), user, rental_id, idempotency_key(app, body.model_dump()))
+    if not result.replayed:
+        metrics.add_metric(name="RentalsReturned", unit=MetricUnit.Count, value=1)
+    logger.info("rental returned", extra={"rental_id": rental_id, "replayed": result.replayed})
+    return entry_response(result)
+
+
+@app.get("/v1/rentals/<rental_id>", summary="One of the caller's rentals")
+@tracer.capture_method
+def get_rental(rental_id: RentalId) -> Response[str]:
+    return json_response(200, rental_view(ledger(), caller_id(app), rental_id))
+
+
+@app.get("/v1/cabinets/<cabinet_id>", summary="A cabinet's items and how many are available")
+@tracer.capture_method
+def get_cabinet(cabinet_id: Annotated[str, Path(pattern=ID_PATTERN)]) -> Response[str]:
+    caller_id(app)
+    return json_response(200, cabinet_view(ledger(), cabinet_id))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,159 @@
+"""Coupons bought with seeds, from a finite stock that is a ledger account per coupon type.
+
+* Stock: ``coupon:<id>/stock/COUPON`` (policy kind ``coupon``: sharded, never negative), issued from
+  ``external:coupons/issued/COUPON`` by configured batches, each issued once and spread over the shards.
+* Redemption: one entry, two legs, one transaction: ``price`` seeds ``user:<u>/seeds/SEED ->
+  coupon:<id>/proceeds/SEED`` and one unit ``coupon:<id>/stock/COUPON -> coupon:<id>/redeemed/COUPON``.
+  The stock leg is overdraft-guarded like any non-negative account, so a storm can never take more units
+  than exist; the core falls back to other shards when the hashed one is dry. The redemption id is the
+  entry id.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, Field, PositiveInt
+
+from reward_ledger.config import StrictModel, load_model
+from reward_ledger.errors import InsufficientFunds, NotFound, OutOfStock
+from reward_ledger.ledger import (
+    Account,
+    EntryRequest,
+    EntryResult,
+    IdempotencyKey,
+    Ledger,
+    Leg,
+    external_account,
+    user_account,
+)
+
+ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+COUPON = "COUPON"
+SEED = "SEED"
+#: extra tries when the core reports the stock dry while another shard still shows units (a racing
+#: redemption moved the last unit of the shard the core had just split onto)
+STOCK_RETRIES = 3
+
+
+class StockBatch(StrictModel):
+    batch_id: str = Field(pattern=ID_PATTERN)
+    units: PositiveInt
+
+
+class Coupon(StrictModel):
+    coupon_id: str = Field(pattern=ID_PATTERN)
+    title: str
+    title_zh: str
+    price_seeds: PositiveInt
+    batches: list[StockBatch] = Field(default_factory=list)
+
+
+class CouponCatalog(BaseModel):
+    coupons: list[Coupon]
+
+
+@cache
+def catalog() -> dict[str, Coupon]:
+    loaded = load_model("coupons", CouponCatalog)
+    batch_ids = [b.batch_id for c in loaded.coupons for b in c.batches]
+    if len(set(batch_ids)) != len(batch_ids):
+        raise ValueError("invalid configuration data/coupons.toml: batch ids must be unique")
+    return {c.coupon_id: c for c in loaded.coupons}
+
+
+def coupon(coupon_id: str) -> Coupon:
+    found = catalog().get(coupon_id)
+    if found is None:
+        raise NotFound(f"no coupon {coupon_id!r}")
+    return found
+
+
+def stock_account(coupon_id: str) -> Account:
+    return Account(f"coupon:{coupon_id}", "stock", COUPON)
+
+
+def redeemed_account(coupon_id: str) -> Account:
+    return Account(f"coupon:{coupon_id}", "redeemed", COUPON)
+
+
+def proceeds_account(coupon_id: str) -> Account:
+    return Account(f"coupon:{coupon_id}", "proceeds", SEED)
+
+
+ISSUER = external_account("coupons", COUPON)
+
+
+def issue_stock(ledger: Ledger, coupon_id: str, batch_id: str, units: int) -> EntryResult:
+    """Issue a stock batch once (idempotent by batch_id), split evenly over the stock's shards."""
+    stock = stock_account(coupon_id)
+    shards = stock.policy.shards
+    legs = []
+    for shard in range(shards):
+        part = units // shards + (1 if shard < units % shards else 0)
+        if part:
+            legs.append(Leg(ISSUER, stock, part, credit_shard=shard))
+    idem = IdempotencyKey("stock:coupon", batch_id, {"coupon_id": coupon_id, "units": units})
+    return ledger.transfer(
+        EntryRequest(
+            idempotency=idem,
+            kind="coupon.stock.issued",
+            legs=legs,
+            metadata={"coupon_id": coupon_id, "batch_id": batch_id},
+            response={"entry_id": idem.entry_id, "units": units},
+        )
+    )
+
+
+def issue_configured_stock(ledger: Ledger) -> dict[str, int]:
+    """Issue every configured batch not yet issued; returns units newly issued per coupon."""
+    issued: dict[str, int] = {}
+    for item in catalog().values():
+        for batch in item.batches:
+            result = issue_stock(ledger, item.coupon_id, batch.batch_id, batch.units)
+            if not result.replayed:
+                issued[item.coupon_id] = issued.get(item.coupon_id, 0) + batch.units
+    return issued
+
+
+def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey) -> EntryResult:
+    """Spend the coupon's price in seeds for one unit of its stock; 422 out-of-stock when none is left."""
+    item = coupon(coupon_id)
+    stock = stock_account(coupon_id)
+    request = EntryRequest(
+        idempotency=idem,
+        kind="coupon.redeemed",
+        legs=[
+            Leg(user_account(user_id, "seeds", SEED), proceeds_account(coupon_id), item.price_seeds),
+            Leg(stock, redeemed_account(coupon_id), 1),
+        ],
+        metadata={"coupon_id": coupon_id, "user_id": user_id},
+        response={"redemption_id": idem.entry_id, "coupon_id": coupon_id, "seeds": item.price_seeds},
+    )
+    for attempt in range(STOCK_RETRIES + 1):
+        try:
+            return ledger.transfer(request)
+        except InsufficientFunds as exc:
+            if exc.context.get("account") != str(stock):
+                raise
+            # failure path only: is the stock really gone, or did a racing redemption beat a split?
+            if attempt == STOCK_RETRIES or ledger.balance(stock) <= 0:
+                raise OutOfStock(f"coupon {coupon_id} is out of stock", coupon_id=coupon_id) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def coupons_view(ledger: Ledger) -> list[dict[str, Any]]:
+    """Every coupon with its price and remaining stock (one BatchGetItem)."""
+    items = list(catalog().values())
+    stocks = ledger.balances([stock_account(c.coupon_id) for c in items])
+    return [
+        {
+            "coupon_id": c.coupon_id,
+            "title": c.title,
+            "title_zh": c.title_zh,
+            "price_seeds": c.price_seeds,
+            "stock": stocks[stock_account(c.coupon_id)],
+        }
+        for c in items
+    ]
