@@ -12,8 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import cfn_yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 LOCAL_REGION = "us-east-1"
@@ -29,6 +27,8 @@ class _NoManagedPolicies:
 @cache
 def sam_template(path: Path = TEMPLATE) -> dict[str, Any]:
     """The SAM template as plain dicts (intrinsics such as !Ref become {"Ref": ...})."""
+    from cfnlint.decode import cfn_yaml  # imported when needed: cfn-lint takes seconds to import
+
     loaded: dict[str, Any] = _plain(cfn_yaml.load(str(path)))
     return loaded
 
@@ -74,8 +74,15 @@ def resources_of_type(resource_type: str, path: Path = TEMPLATE) -> dict[str, di
 
 def table_definitions(path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
     """``CreateTable`` arguments for every ``AWS::DynamoDB::Table``, keyed by logical id."""
+    return table_definitions_in(cloudformation(path))
+
+
+def table_definitions_in(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``CreateTable`` arguments for the tables of an already translated template (``cloudformation()``)."""
     tables: dict[str, dict[str, Any]] = {}
-    for logical_id, resource in resources_of_type("AWS::DynamoDB::Table", path).items():
+    for logical_id, resource in cfn.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::DynamoDB::Table":
+            continue
         props = resource["Properties"]
         args: dict[str, Any] = {
             "TableName": props.get("TableName", logical_id),

@@ -1,0 +1,147 @@
+"""Lambda execution environments in process.
+
+A handler module (and its Powertools resolver, which keeps the current event on a module-level ``app``)
+serves one invocation at a time, as in Lambda. Concurrent invocations of one function therefore get
+separate environments: the module is loaded again under another name, so parallel requests race in
+DynamoDB the way they would in AWS while never sharing a handler's per-request state. Environments are
+reused (warm) and capped by the function's reserved concurrency (default :data:`DEFAULT_CONCURRENCY`);
+beyond the cap an invocation waits for a free environment.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+from infra.discovery import Function
+from infra.handlers import LocalContext
+
+Handler = Callable[[dict[str, Any], Any], Any]
+DEFAULT_CONCURRENCY = 8
+_import_lock = threading.Lock()
+
+
+class HandlerLoadError(Exception):
+    """A function's handler cannot be imported or is not callable (a one-line reason)."""
+
+
+@contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+class Environment:
+    """One loaded copy of a function's handler module."""
+
+    def __init__(self, function: Function, index: int) -> None:
+        self.function = function
+        self.module_name = f"local_lambda_{function.logical_id}_{index}"
+        self.module = self._load()
+        handler = getattr(self.module, function.attribute, None)
+        if not callable(handler):
+            raise HandlerLoadError(
+                f"{function.logical_id}: {function.module_path} has no function {function.attribute!r}"
+            )
+        self.handler: Handler = handler
+
+    def _load(self) -> ModuleType:
+        path = self.function.module_path
+        if not path.is_file():
+            raise HandlerLoadError(f"{self.function.logical_id}: handler file {path} does not exist")
+        spec = importlib.util.spec_from_file_location(self.module_name, path)
+        if spec is None or spec.loader is None:
+            raise HandlerLoadError(f"{self.function.logical_id}: cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        # import under the function's own environment (service name, log level...), one at a time
+        with _import_lock:
+            sys.modules[self.module_name] = module
+            try:
+                with _environ(self.function.environment):
+                    spec.loader.exec_module(module)
+            except Exception as exc:
+                sys.modules.pop(self.module_name, None)
+                reason = " ".join(str(exc).split())
+                raise HandlerLoadError(
+                    f"{self.function.logical_id}: importing {path} failed: {type(exc).__name__}: {reason}"
+                ) from exc
+        return module
+
+    def unload(self) -> None:
+        sys.modules.pop(self.module_name, None)
+
+
+class FunctionPool:
+    """The warm environments of one function."""
+
+    def __init__(self, function: Function) -> None:
+        self.function = function
+        self.limit = function.reserved_concurrency or DEFAULT_CONCURRENCY
+        self._idle: list[Environment] = []
+        self._created = 0
+        self._available = threading.Condition()
+        self.invocations = 0
+
+    def warm(self) -> None:
+        """Load one environment now (start-up proves the handler imports)."""
+        with self._available:
+            self._created += 1
+            index = self._created
+        try:
+            self._idle.append(Environment(self.function, index))
+        except Exception:
+            with self._available:
+                self._created -= 1
+            raise
+
+    @contextmanager
+    def environment(self) -> Iterator[Environment]:
+        with self._available:
+            while not self._idle and self._created >= self.limit:
+                self._available.wait(timeout=1.0)
+            env = self._idle.pop() if self._idle else None
+            if env is None:
+                self._created += 1
+                index = self._created
+        if env is None:
+            try:
+                env = Environment(self.function, index)
+            except Exception:
+                with self._available:
+                    self._created -= 1
+                    self._available.notify()
+                raise
+        try:
+            yield env
+        finally:
+            with self._available:
+                self._idle.append(env)
+                self.invocations += 1
+                self._available.notify()
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        with self.environment() as env:
+            context = LocalContext(
+                function_name=self.function.logical_id, memory_limit_in_mb=self.function.memory
+            )
+            return env.handler(event, context)
+
+    def close(self) -> None:
+        with self._available:
+            for env in self._idle:
+                env.unload()
+            self._idle.clear()
