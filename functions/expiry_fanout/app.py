@@ -1,0 +1,25 @@
+"""Scheduled expiry fan-out: one SQS job per (UTC day, expiry shard) for the last few days."""
+
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from reward_ledger.sweep import enqueue, jobs_for
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    jobs = jobs_for()
+    sent = enqueue(boto3.client("sqs"), os.environ["EXPIRY_QUEUE_URL"], jobs)
+    metrics.add_metric(name="ExpiryJobsEnqueued", unit=MetricUnit.Count, value=sent)
+    logger.info("expiry jobs enqueued", extra={"jobs": sent})
+    return {"jobs": sent}

@@ -1,0 +1,45 @@
+"""Expiry worker (SQS): sweeps one (day, shard) bucket per message; failed messages are retried alone.
+
+Importing the feature modules registers their expirers (oxygen lots, egg batches); pending holds are
+the ledger's own kind. Each expiry is a journaled, idempotent ledger movement, so a retried or duplicated
+message never expires anything twice.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from reward_ledger import farm, forest, sweep
+from reward_ledger.runtime import ledger
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+EXPIRERS = (forest.LOT_KIND, farm.BATCH_KIND, "hold")
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    job = sweep.SweepJob.parse(record.body)
+    report = sweep.sweep_bucket(ledger(), job)
+    metrics.add_metric(name="ExpiredItems", unit=MetricUnit.Count, value=report.expired)
+    if report.unknown:
+        metrics.add_metric(name="UnknownExpiryKinds", unit=MetricUnit.Count, value=report.unknown)
+        logger.error("items of unknown exp_kind left in place", extra={"job": job.body(), **report.as_dict()})
+    logger.info("bucket swept", extra={"job": job.body(), **report.as_dict()})
+    return report.as_dict()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return response

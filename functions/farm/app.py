@@ -1,0 +1,78 @@
+"""Farm: the chicken (computed lazily from meal times), feeding it or a friend's, donating eggs."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from reward_ledger import farm
+from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
+from reward_ledger.friends import check_friend_id
+from reward_ledger.runtime import ledger
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = make_resolver()
+
+FriendId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+class EmptyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DonationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    eggs: StrictInt = Field(gt=0, le=10**6)
+
+
+def _count(name: str, replayed: bool, value: int = 1) -> None:
+    metrics.add_metric(name=f"{name}Replays" if replayed else name, unit=MetricUnit.Count, value=value)
+
+
+@app.get("/v1/farm", summary="Feed, eggs and the chicken's state")
+@tracer.capture_method
+def get_farm() -> Response[str]:
+    return json_response(200, farm.farm_view(ledger(), caller_id(app)))
+
+
+@app.post("/v1/farm/feed", summary="Feed your chicken one meal from your feed")
+@tracer.capture_method
+def post_feed(body: EmptyBody) -> Response[str]:
+    user = caller_id(app)
+    result = farm.feed(ledger(), user, user, idempotency_key(app, body.model_dump()))
+    _count("Meals", result.replayed)
+    return entry_response(result)
+
+
+@app.post("/v1/farm/friends/<friend_id>/feed", summary="Feed a friend's chicken one meal from your feed")
+@tracer.capture_method
+def post_friend_feed(friend_id: FriendId, body: EmptyBody) -> Response[str]:
+    user = caller_id(app)
+    check_friend_id(user, friend_id)
+    result = farm.feed(ledger(), user, friend_id, idempotency_key(app, body.model_dump()))
+    _count("FriendMeals", result.replayed)
+    return entry_response(result)
+
+
+@app.post("/v1/farm/donations", summary="Donate eggs to a charity project")
+@tracer.capture_method
+def post_donation(body: DonationBody) -> Response[str]:
+    user = caller_id(app)
+    result = farm.donate(ledger(), user, body.project_id, body.eggs, idempotency_key(app, body.model_dump()))
+    _count("EggsDonated", result.replayed, body.eggs)
+    return entry_response(result)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

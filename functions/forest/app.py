@@ -1,0 +1,120 @@
+"""Forest: the caller's lots, trees and energy; collect, steal from and water friends, plant trees."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from reward_ledger import forest
+from reward_ledger.edge.http import (
+    caller_id,
+    entry_response,
+    idempotency_key,
+    json_response,
+    make_resolver,
+    user_zone,
+)
+from reward_ledger.errors import Forbidden
+from reward_ledger.friends import are_friends, check_friend_id
+from reward_ledger.runtime import ledger
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = make_resolver()
+
+FriendId = Annotated[str, Path(min_length=1, max_length=128)]
+LOT_ID_PATTERN = r"^[0-9]{8}T[0-9]{6}Z-[a-z2-7]{16}$"
+
+
+class EmptyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StealBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lot_id: str = Field(pattern=LOT_ID_PATTERN)
+
+
+class WaterBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: StrictInt = Field(gt=0, le=10**9, description="grams of the caller's energy given to the friend")
+
+
+class TreeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    species: str = Field(min_length=1, max_length=64)
+
+
+def _count(name: str, replayed: bool, value: int = 1) -> None:
+    metrics.add_metric(name=f"{name}Replays" if replayed else name, unit=MetricUnit.Count, value=value)
+
+
+@app.get("/v1/forest", summary="The caller's energy, trees and open oxygen lots")
+@tracer.capture_method
+def get_forest() -> Response[str]:
+    return json_response(200, forest.forest_view(ledger(), caller_id(app), user_zone(app)))
+
+
+@app.get("/v1/forest/friends/<friend_id>", summary="A mutual friend's open lots (what may be taken)")
+@tracer.capture_method
+def get_friend_forest(friend_id: FriendId) -> Response[str]:
+    user = caller_id(app)
+    check_friend_id(user, friend_id)
+    if not are_friends(user, friend_id):
+        raise Forbidden(f"{friend_id} and you are not mutual friends")
+    return json_response(200, forest.friend_lots(user, friend_id))
+
+
+@app.post("/v1/forest/collect", summary="Collect every ripe own lot into energy")
+@tracer.capture_method
+def post_collect(body: EmptyBody) -> Response[str]:
+    user = caller_id(app)
+    result = forest.collect(ledger(), user, idempotency_key(app, body.model_dump()), user_zone(app))
+    _count("OxygenCollected", result.replayed, int((result.response or {}).get("collected", 0)))
+    return entry_response(result)
+
+
+@app.post(
+    "/v1/forest/friends/<friend_id>/steal", summary="Take a share of a friend's ripe lot (once per lot)"
+)
+@tracer.capture_method
+def post_steal(friend_id: FriendId, body: StealBody) -> Response[str]:
+    user = caller_id(app)
+    check_friend_id(user, friend_id)
+    result = forest.steal(ledger(), user, friend_id, body.lot_id, idempotency_key(app, body.model_dump()))
+    _count("OxygenStolen", result.replayed, int((result.response or {}).get("stolen", 0)))
+    return entry_response(result)
+
+
+@app.post("/v1/forest/friends/<friend_id>/water", summary="Give a friend some of your energy")
+@tracer.capture_method
+def post_water(friend_id: FriendId, body: WaterBody) -> Response[str]:
+    user = caller_id(app)
+    check_friend_id(user, friend_id)
+    result = forest.water(ledger(), user, friend_id, body.amount, idempotency_key(app, body.model_dump()))
+    _count("Waterings", result.replayed)
+    return entry_response(result)
+
+
+@app.post("/v1/forest/trees", summary="Plant a tree of a species from the catalog with your energy")
+@tracer.capture_method
+def post_tree(body: TreeBody) -> Response[str]:
+    user = caller_id(app)
+    result = forest.plant(ledger(), user, body.species, idempotency_key(app, body.model_dump()))
+    _count("TreesPlanted", result.replayed)
+    return entry_response(result)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

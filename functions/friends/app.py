@@ -1,0 +1,34 @@
+"""PUT /v1/friends/{friend_id}: ask to be friends; friends once both sides have asked."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from reward_ledger.edge.http import caller_id, json_response, make_resolver
+from reward_ledger.friends import befriend
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = make_resolver()
+
+FriendId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+@app.put("/v1/friends/<friend_id>", summary="Ask to be friends (mutual once both sides asked)")
+@tracer.capture_method
+def put_friend(friend_id: FriendId) -> Response[str]:
+    status = befriend(caller_id(app), friend_id)
+    metrics.add_metric(name="FriendRequests", unit=MetricUnit.Count, value=1)
+    return json_response(200, {"friend_id": friend_id, "status": status})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
