@@ -1,0 +1,170 @@
+"""Game sessions: server-issued, single use, bound to one user and one game, expiring.
+
+A session id is ``<game_id>.<token>``: it carries its game, so a result can be checked (game secret,
+plausibility, reward table) and paid without reading the session first. The session item is then a
+guard of the paying transaction: it must exist, belong to the caller, be open and unexpired, and it is
+closed in that same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.models import Model
+
+from reward_ledger import clock
+from reward_ledger.errors import AlreadyDone, Forbidden, LedgerError, NotFound
+from reward_ledger.games.catalog import Game, config, game, is_game_id
+from reward_ledger.ledger import Guard, IdempotencyKey, register_model
+from reward_ledger.ledger.models import LedgerTableMeta
+
+LOCAL_SECRET_DEFAULT = "local-game-secret"  # noqa: S105 - the documented local default (CONTRACT.md)
+
+
+@register_model
+class GameSession(Model):
+    """``pk=GSESSION#<session_id>``: who may use it, until when, and whether it was used."""
+
+    class Meta(LedgerTableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="SESSION")
+    session_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    game_id = UnicodeAttribute()
+    state = UnicodeAttribute(default="open")  # open -> closed
+    opened_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    closed_by = UnicodeAttribute(null=True)
+    ttl = NumberAttribute(null=True)  # cleanup only, well after expiry: sessions hold no money
+
+
+def session_key(session_id: str) -> str:
+    return f"GSESSION#{session_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    session_id: str
+    expires_at: str
+    replayed: bool
+
+    def body(self) -> dict[str, Any]:
+        return {"session_id": self.session_id, "expires_at": self.expires_at}
+
+
+def game_of(session_id: str) -> Game:
+    """The game a session id names; an id that is malformed or names no game is simply not found."""
+    game_id, dot, token = session_id.partition(".")
+    if not dot or not token or not is_game_id(game_id):
+        raise NotFound("no such session")
+    try:
+        return game(game_id)
+    except NotFound:
+        raise NotFound("no such session") from None
+
+
+def open_session(user_id: str, game_id: str, idem: IdempotencyKey) -> OpenedSession:
+    """Issue a session (one PutItem). The id derives from the idempotency key, so a retry replays it."""
+    found = game(game_id)
+    token = base64.b32encode(hashlib.sha256(f"session\x1f{idem.scope}\x1f{idem.key}".encode()).digest())
+    session_id = f"{found.game_id}.{token.decode('ascii')[:26].lower()}"
+    now = clock.now()
+    expires = now + timedelta(seconds=config().rewards.session_ttl_seconds)
+    item = GameSession(
+        pk=session_key(session_id),
+        sk="SESSION",
+        session_id=session_id,
+        user_id=user_id,
+        game_id=found.game_id,
+        state="open",
+        opened_at=clock.iso(now),
+        expires_at=clock.iso(expires),
+        ttl=int((expires + timedelta(days=7)).timestamp()),
+    )
+    try:
+        item.save(condition=GameSession.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        try:
+            first = GameSession.get(session_key(session_id), "SESSION", consistent_read=True)
+        except DoesNotExist:  # pragma: no cover - the condition said it exists
+            raise
+        return OpenedSession(first.session_id, first.expires_at, replayed=True)
+    return OpenedSession(session_id, clock.iso(expires), replayed=False)
+
+
+# ---------------------------------------------------------------------- secrets and signatures
+@cache
+def _ssm_secret(parameter: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_parameter(parameter, decrypt=True, max_age=300)
+    return str(value)
+
+
+def game_secret(found: Game) -> bytes:
+    """The game's HMAC secret: SSM (``GAME_SECRET_SOURCE=ssm``, set in the template) or the local one."""
+    if os.environ.get("GAME_SECRET_SOURCE") == "ssm":
+        return _ssm_secret(found.secret_parameter).encode()
+    return os.environ.get("LOCAL_GAME_SECRET", LOCAL_SECRET_DEFAULT).encode()
+
+
+def sign(secret: bytes, session_id: str, score: int, duration_ms: int) -> str:
+    """Lowercase hex HMAC-SHA256 over ``"{session_id}:{score}:{duration_ms}"`` (CONTRACT.md)."""
+    message = f"{session_id}:{score}:{duration_ms}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def verify_signature(found: Game, session_id: str, score: int, duration_ms: int, signature: str) -> None:
+    expected = sign(game_secret(found), session_id, score, duration_ms)
+    if not hmac.compare_digest(expected, signature):
+        raise Forbidden("the result signature does not match")
+
+
+# ---------------------------------------------------------------------- the session guard
+class TooFast(LedgerError):
+    """The claimed duration is longer than the session has been open: paid, but held as suspect."""
+
+
+def session_guard(
+    session_id: str, user_id: str, now: datetime, duration_ms: int, *, check_elapsed: bool, closed_by: str
+) -> Guard:
+    """Close the session in the paying transaction; its condition replaces a read of the session."""
+    now_iso = clock.iso(now)
+    condition = (
+        (GameSession.user_id == user_id) & (GameSession.state == "open") & (GameSession.expires_at > now_iso)
+    )
+    slack = config().rewards.duration_slack_ms
+    latest_open = clock.iso(now - timedelta(milliseconds=max(duration_ms - slack, 0)))
+    if check_elapsed:
+        condition &= GameSession.opened_at <= latest_open
+    item = GameSession(pk=session_key(session_id), sk="SESSION")
+
+    def refused(old: Mapping[str, Any] | None) -> LedgerError:
+        if not old or old.get("user_id", {}).get("S") != user_id:
+            return NotFound("no such session")  # another user's session is not revealed
+        if old.get("state", {}).get("S") != "open":
+            return AlreadyDone("this session already has a result")
+        if old.get("expires_at", {}).get("S", "") <= now_iso:
+            return AlreadyDone("this session has expired")
+        return TooFast("the claimed duration is longer than the session was open")
+
+    return Guard.update(
+        item,
+        [GameSession.state.set("closed"), GameSession.closed_by.set(closed_by)],
+        condition,
+        refused,
+    )
