@@ -99,7 +99,13 @@ def table_definitions_in(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def create_tables(dynamodb_client: Any, path: Path = TEMPLATE, *, suffix: str = "") -> dict[str, str]:
-    """Create the template's tables (for moto); returns logical id -> physical table name."""
+    """Create the template's tables (for moto); returns logical id -> physical table name.
+
+    Also installs :mod:`infra.moto_patches` (serialisable transactions with per-item rollback).
+    """
+    from infra.moto_patches import install
+
+    install()
     names: dict[str, str] = {}
     for logical_id, args in table_definitions(path).items():
         args = {**args, "TableName": args["TableName"] + suffix}

@@ -1,0 +1,94 @@
+"""Bench helpers: moto with the template's tables, and a DynamoDB call counter on a botocore event hook.
+
+The counter is a ``before-call.dynamodb`` handler added to botocore's built-in handlers, so every
+client created afterwards (boto3's and PynamoDB's) reports each API call: operation name, and for
+``TransactWriteItems`` the keys of the items it writes (to measure hot items).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.handlers import BUILTIN_HANDLERS
+
+for _name, _value in {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+
+@dataclass
+class DynamoCalls:
+    """Counts DynamoDB API calls while ``active``; ``written`` counts transactional writes per item key."""
+
+    active: bool = False
+    calls: Counter[str] = field(default_factory=Counter)
+    written: Counter[str] = field(default_factory=Counter)
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        if not self.active:
+            return
+        self.calls[model.name] += 1
+        for item in params.get("TransactItems", []):
+            for op in ("Put", "Update", "Delete"):
+                if op in item:
+                    key = item[op].get("Key") or {
+                        k: v for k, v in item[op].get("Item", {}).items() if k in ("pk", "sk")
+                    }
+                    self.written[json.dumps(key, sort_keys=True)] += 1
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.written.clear()
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    @contextmanager
+    def measure(self) -> Iterator[DynamoCalls]:
+        self.reset()
+        self.active = True
+        try:
+            yield self
+        finally:
+            self.active = False
+
+
+CALLS = DynamoCalls()
+BUILTIN_HANDLERS.append(("before-call.dynamodb", CALLS))
+
+
+@contextmanager
+def moto_ledger_table() -> Iterator[str]:
+    """moto in process with the tables of template.yaml; every ledger model bound to LedgerTable."""
+    import boto3
+    from moto import mock_aws
+
+    from infra.template import create_tables
+    from reward_ledger.ledger import bind_table
+
+    with mock_aws():
+        names = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
+        bind_table(names["LedgerTable"])
+        yield names["LedgerTable"]
+
+
+def calls_per_event(action: Any, events: int = 20) -> float:
+    """Average DynamoDB calls of ``action(i)`` over ``events`` runs (after the caller warmed up)."""
+    with CALLS.measure():
+        for i in range(events):
+            action(i)
+    return CALLS.total / events
