@@ -9,11 +9,11 @@ from typing import Any
 
 import boto3
 import pytest
-from reward_ledger import clock, sweep
-from reward_ledger.ledger import Ledger
 
 from infra.apigw import eventbridge_event
 from infra.handlers import invoke
+from reward_ledger import clock, sweep
+from reward_ledger.ledger import Ledger
 from tests.conftest import Api
 
 # 10:00 in Shanghai (UTC+8) on 2026-03-10; the user's local midnight is 16:00 UTC the same day.

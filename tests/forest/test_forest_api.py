@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+
 from reward_ledger import clock, forest
 from reward_ledger.errors import ValidationFailed
 from reward_ledger.ledger import Ledger, reconcile, user_account
-
 from tests.conftest import Api
 from tests.forest.conftest import pay, sweep_all
 

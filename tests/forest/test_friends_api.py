@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+
 from reward_ledger import clock, forest
 from reward_ledger.ledger import Ledger, reconcile
-
 from tests.conftest import Api
 from tests.forest.conftest import befriend, pay, sweep_all
 

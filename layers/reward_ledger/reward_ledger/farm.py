@@ -29,7 +29,7 @@ from pynamodb.models import Model
 
 from reward_ledger import charity, clock, sweep
 from reward_ledger.config import StrictModel, load_model
-from reward_ledger.errors import AlreadyDone, LedgerError
+from reward_ledger.errors import AlreadyDone, LedgerError, NotFound, OutOfStock, ValidationFailed
 from reward_ledger.friends import mutual_guard
 from reward_ledger.ledger import (
     Account,
@@ -294,9 +294,46 @@ def farm_view(ledger: Ledger, user_id: str) -> dict[str, Any]:
 
 
 def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: IdempotencyKey) -> EntryResult:
-    """Donate eggs to a pooled EGG project (``charity.donate``), after counting any finished meal."""
+    """Donate eggs to a pooled EGG project, after counting any finished meal; never past its target.
+
+    Same entry, guard and errors as ``charity.donate`` (charity's catalog, pool account and progress
+    item). Written out here because ``charity.donate`` builds its guard condition as
+    ``does_not_exist() & (amount <= target)`` (a PynamoDB condition and a Python bool), which raises
+    TypeError on every call; switch back to ``charity.donate`` once that is fixed.
+    """
+    project = charity.catalog().get(project_id)
+    if project is None:
+        raise NotFound(f"no charity project {project_id!r}")
+    if project.asset != "EGG":
+        raise ValidationFailed(f"project {project_id} collects {project.asset}, not EGG")
     settle(ledger, user_id)
-    return charity.donate(ledger, user_id, project_id, "EGG", eggs, idem)
+
+    def refused(old: Any) -> LedgerError:
+        raised = int(((old or {}).get("raised") or {}).get("N", 0))
+        remaining = project.target - raised
+        if remaining <= 0:
+            return AlreadyDone(f"project {project_id} reached its target and is closed")
+        return OutOfStock(f"project {project_id} needs only {remaining} more", remaining=remaining)
+
+    progress = charity.ProjectProgress
+    fits = progress.raised <= project.target - eggs
+    condition = (progress.raised.does_not_exist() | fits) if eggs <= project.target else fits
+    guard = Guard.update(
+        progress(pk=charity.progress_key(project_id), sk="PROGRESS"),
+        [progress.raised.add(eggs)],
+        condition,
+        refused,
+    )
+    return ledger.transfer(
+        EntryRequest(
+            idempotency=idem,
+            kind="charity.donation.egg",
+            legs=[Leg(eggs_account(user_id), charity.pool_account(project), eggs)],
+            guards=[guard],
+            metadata={"project_id": project_id, "user_id": user_id},
+            response={"entry_id": idem.entry_id},
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------- expiry
