@@ -33,6 +33,7 @@ STACK_NAME = "reward-ledger-local"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _INTEGRATION_FUNCTION = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+_SSM_PARAMETER_ARN = re.compile(r"^arn:[^:]+:ssm:[^:]*:[^:]*:parameter(/[^*]+)$")
 
 
 class TemplateError(Exception):
@@ -144,6 +145,7 @@ class StackModel:
     schedules: list[Schedule] = field(default_factory=list)
     queue_sources: list[QueueSource] = field(default_factory=list)
     parameters: dict[str, str] = field(default_factory=dict)
+    ssm_parameters: set[str] = field(default_factory=set)  # names functions are allowed to read
 
     def schedules_of(self, function: str) -> list[Schedule]:
         return [s for s in self.schedules if s.target.kind == "function" and s.target.name == function]
@@ -351,8 +353,30 @@ def _build(template: Path, cfn: dict[str, Any], code_uris: dict[str, Any]) -> St
             source = _queue_source(lid, props, model, resolver)
             if source is not None:
                 model.queue_sources.append(source)
+    model.ssm_parameters = _ssm_parameters(resources, model, resolver)
     model.routes.sort(key=_route_order)
     return model
+
+
+def _ssm_parameters(resources: dict[str, Any], model: StackModel, resolver: Resolver) -> set[str]:
+    """SSM parameters the functions read: named in their roles' policies, or in ``*_PARAMETER`` variables."""
+    names: set[str] = set()
+    for res in resources.values():
+        if res.get("Type") != "AWS::IAM::Role":
+            continue
+        for policy in (res.get("Properties") or {}).get("Policies") or []:
+            statements = (policy.get("PolicyDocument") or {}).get("Statement") or []
+            for statement in statements if isinstance(statements, list) else [statements]:
+                targets = statement.get("Resource") or []
+                for target in targets if isinstance(targets, list) else [targets]:
+                    found = _SSM_PARAMETER_ARN.match(str(resolver.value(target)))
+                    if found:
+                        names.add(found.group(1))
+    for function in model.functions.values():
+        for key, value in function.environment.items():
+            if key.endswith("_PARAMETER") and value.startswith("/") and "*" not in value:
+                names.add(value)
+    return names
 
 
 def _parameter_default(spec: dict[str, Any]) -> str:

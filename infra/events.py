@@ -17,10 +17,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from reward_ledger import clock
-
 from infra.discovery import ACCOUNT_ID, Queue
 from infra.template import LOCAL_REGION
+from reward_ledger import clock
 
 _MISSING = object()
 _NUMERIC: dict[str, Callable[[float, float], bool]] = {

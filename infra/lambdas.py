@@ -25,6 +25,63 @@ from infra.handlers import LocalContext
 Handler = Callable[[dict[str, Any], Any], Any]
 DEFAULT_CONCURRENCY = 8
 _import_lock = threading.Lock()
+_PER_THREAD_ROUTER_STATE = ("current_event", "lambda_context")
+
+
+class _PerThread:
+    """A class attribute whose value is per thread (each invocation runs wholly in one thread)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.local = threading.local()
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        try:
+            return self.local.value
+        except AttributeError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.local.value = value
+
+
+@contextmanager
+def isolated_router_state() -> Iterator[None]:
+    """Make Powertools' per-request router state per thread while the local stack runs.
+
+    Powertools keeps the request being resolved on the ``BaseRouter`` class itself
+    (``BaseRouter.current_event``), shared by every resolver of the process: harmless in Lambda, where
+    an environment serves one request at a time, but parallel local requests would read each other's
+    event (and caller). Inside this context those two attributes hold one value per thread.
+    """
+    try:
+        from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+    except ImportError:
+        yield
+        return
+    original_meta = type(BaseRouter)
+
+    class PerThreadMeta(original_meta):  # type: ignore[misc,valid-type]
+        def __setattr__(self, name: str, value: Any) -> None:
+            slot = type.__getattribute__(self, "__dict__").get(name)
+            if isinstance(slot, _PerThread):
+                slot.__set__(None, value)
+            else:
+                super().__setattr__(name, value)
+
+    saved = {name: BaseRouter.__dict__.get(name) for name in _PER_THREAD_ROUTER_STATE}
+    for name in _PER_THREAD_ROUTER_STATE:
+        type.__setattr__(BaseRouter, name, _PerThread(name))
+    BaseRouter.__class__ = PerThreadMeta  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseRouter.__class__ = original_meta  # type: ignore[method-assign,assignment]
+        for name, value in saved.items():
+            if value is None:
+                type.__delattr__(BaseRouter, name)
+            else:
+                type.__setattr__(BaseRouter, name, value)
 
 
 class HandlerLoadError(Exception):

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 from types import FrameType
 
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.retry_seconds < 0:
         parser.error("--retry-seconds must be >= 0")
 
+    # every handler with metrics disabled locally would warn on each invocation
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -15,9 +15,8 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from reward_ledger import clock
-
 from infra.gateway import Reply, json_reply, problem
+from reward_ledger import clock
 
 if TYPE_CHECKING:
     from infra.stack import LocalStack
@@ -83,6 +82,7 @@ def overview(stack: LocalStack) -> dict[str, Any]:
             {"mapping": q.logical_id, "queue": q.queue, "function": q.function} for q in model.queue_sources
         ],
         "tables": model.tables,
+        "ssm_parameters": sorted(model.ssm_parameters),
         "local_routes": [
             "POST /_local/events",
             "GET /_local/schedules",

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from infra.discovery import Function, Queue, Schedule, StackModel, TemplateError, load
 from infra.events import envelope, matches, scheduled_event
-from infra.lambdas import FunctionPool, HandlerLoadError
+from infra.lambdas import FunctionPool, HandlerLoadError, isolated_router_state
 from infra.queues import QueuePoller, queue_depths
 from infra.template import LOCAL_REGION, TEMPLATE
 
@@ -92,6 +92,7 @@ class LocalStack:
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
         self._stubber_patched = False
+        self._router_isolation: Any = None
         self._stopped = False
         self.sqs: Any = None
         self.openapi_cache: dict[str, Any] | None = None
@@ -132,7 +133,10 @@ class LocalStack:
                     f"cannot listen on {HOST}:{self.requested_port}: {exc.strerror or exc}"
                 ) from exc
             self._start_aws()
+            self._create_parameters()
             self._set_environment()
+            self._router_isolation = isolated_router_state()
+            self._router_isolation.__enter__()
             self._load_functions()
             self._bind_domain()
             self._start_pollers()
@@ -158,6 +162,8 @@ class LocalStack:
             poller.stop()
         for pool in self.pools.values():
             pool.close()
+        if self._router_isolation is not None:
+            self._router_isolation.__exit__(None, None, None)
         try:
             from reward_ledger import clock
 
@@ -199,6 +205,9 @@ class LocalStack:
 
         botocore_stubber.process_request = process_request
         self._stubber_patched = True
+        from infra.moto_patches import install as install_transaction_patches
+
+        install_transaction_patches()  # transactions roll back only their own items (not a table copy)
         dynamodb = boto3.client("dynamodb", region_name=LOCAL_REGION)
         for args in self.model.table_args.values():
             dynamodb.create_table(**args)
@@ -212,6 +221,17 @@ class LocalStack:
                 self.sqs.set_queue_attributes(
                     QueueUrl=queue.url, Attributes={"RedrivePolicy": json.dumps(policy)}
                 )
+
+    def _create_parameters(self) -> None:
+        """The SSM parameters functions read (secrets), with local values: LOCAL_GAME_SECRET (default
+        ``local-game-secret``) for game secrets, ``local-<last segment>`` otherwise."""
+        import boto3
+
+        ssm = boto3.client("ssm", region_name=LOCAL_REGION)
+        game_secret = os.environ.get("LOCAL_GAME_SECRET") or "local-game-secret"
+        for name in sorted(self.model.ssm_parameters):
+            value = game_secret if "/games/" in name else "local-" + name.rstrip("/").rsplit("/", 1)[-1]
+            ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
 
     def _set_environment(self) -> None:
         values = dict(BASE_ENVIRONMENT)

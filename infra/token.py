@@ -11,9 +11,14 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from typing import Any
 
 import jwt
+from jwt.warnings import InsecureKeyLengthWarning
+
+# The local default secret is short on purpose (it is published): no warning about short HMAC keys.
+warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
 DEFAULT_SECRET = "local-dev-secret"
 DEFAULT_TTL_SECONDS = 12 * 3600

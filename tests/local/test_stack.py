@@ -1,0 +1,241 @@
+"""End to end through HTTP against the stack of template.yaml: auth, events, schedules, clock, OpenAPI."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+
+from infra import token as tokens
+from infra.discovery import load
+from infra.lambdas import Environment
+from infra.stack import LocalStack
+from tests.local.conftest import Client
+
+
+def new_user() -> str:
+    return f"u-{uuid.uuid4().hex[:12]}"
+
+
+def fund(client: Client, user: str, amount: int, funding_id: str | None = None) -> dict[str, object]:
+    detail = {"funding_id": funding_id or f"f-{uuid.uuid4().hex}", "user_id": user, "amount": amount}
+    reply = client.event("payments", "wallet.funded", detail)
+    assert reply.status == 200, reply.body
+    return dict(reply.body)
+
+
+# ---------------------------------------------------------------------- auth
+BAD_TOKENS = {
+    "missing": lambda: None,
+    "bad-signature": lambda: "Bearer " + tokens.issue("alice", key="not-the-local-secret"),
+    "expired": lambda: "Bearer " + tokens.issue("alice", ttl_seconds=-60),
+    "not-a-jwt": lambda: "Bearer not.a.jwt",
+    "empty": lambda: "Bearer ",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
+def test_requests_without_a_valid_token_get_401_problem(client: Client, kind: str) -> None:
+    header = BAD_TOKENS[kind]()
+    reply = client.call("GET", "/v1/me/balances", headers={"Authorization": header} if header else None)
+    assert reply.status == 401
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.body["type"] == "unauthorized"
+    assert reply.body["status"] == 401
+    assert "bearer" in reply.headers["www-authenticate"].lower()
+
+
+def test_a_valid_token_reaches_the_handler_with_its_sub(client: Client) -> None:
+    reply = client.call("GET", "/v1/me/balances", user=new_user())
+    assert reply.status == 200
+    assert {"book": "wallet", "asset": "CNY", "balance": 0} in reply.body["balances"]
+
+
+def test_unknown_routes_are_404_problems(client: Client) -> None:
+    reply = client.call("GET", "/v1/no-such-thing", user="alice")
+    assert reply.status == 404
+    assert reply.body["type"] == "not-found"
+    assert client.call("DELETE", "/v1/me/balances", user="alice").status == 404
+
+
+# ---------------------------------------------------------------------- events
+def test_a_funded_wallet_shows_in_the_balances(client: Client) -> None:
+    user = new_user()
+    delivered = fund(client, user, 12_345)
+    assert delivered["matched_rules"] == ["FundingFunctionWalletFunded"]
+    assert client.balances(user)["wallet"] == 12_345
+
+
+def test_an_event_delivered_twice_changes_balances_once(client: Client) -> None:
+    user = new_user()
+    first = fund(client, user, 5_000, "dup-" + user)
+    again = fund(client, user, 5_000, "dup-" + user)
+    [first_delivery] = first["deliveries"]  # type: ignore[misc]
+    [second_delivery] = again["deliveries"]  # type: ignore[misc]
+    assert first_delivery["result"]["replayed"] is False
+    assert second_delivery["result"] == {"entry_id": first_delivery["result"]["entry_id"], "replayed": True}
+    assert client.balances(user)["wallet"] == 5_000
+
+
+def test_a_failing_target_is_reported_retried_and_dead_lettered(client: Client) -> None:
+    before = _depth(client, "FundingEventsDLQ")
+    reply = client.event("payments", "wallet.funded", {"funding_id": "bad", "user_id": "alice", "amount": -5})
+    assert reply.status == 502
+    assert reply.body["type"] == "delivery-failed"
+    [failed] = reply.body["failed"]
+    assert failed["target"] == "FundingFunction"
+    assert failed["attempts"] == 3  # the first try and EventInvokeConfig's MaximumRetryAttempts: 2
+    assert failed["dead_letter_queue"] == "FundingEventsDLQ"
+    assert "ValidationFailed" in failed["error"]
+    assert _depth(client, "FundingEventsDLQ") == before + 1
+
+
+def test_an_event_no_rule_matches_is_accepted_and_goes_nowhere(client: Client) -> None:
+    reply = client.event("elsewhere", "nothing.happened", {"x": 1})
+    assert reply.status == 200
+    assert reply.body["matched_rules"] == []
+    assert reply.body["deliveries"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"source": "payments", "detail-type": "wallet.funded", "detail": [1]},
+        {"source": "", "detail-type": "x"},
+        "nope",
+    ],
+)
+def test_malformed_local_events_are_400(client: Client, body: object) -> None:
+    reply = client.call("POST", "/_local/events", body)
+    assert reply.status == 400
+    assert reply.body["type"] == "validation-error"
+
+
+def _depth(client: Client, queue: str) -> int:
+    queues = {q["queue"]: q for q in client.call("GET", "/_local/queues").body["queues"]}
+    return int(queues[queue]["visible"])
+
+
+# ---------------------------------------------------------------------- schedules and the clock
+def test_a_schedule_runs_after_moving_the_clock(client: Client) -> None:
+    listed = client.call("GET", "/_local/schedules").body["schedules"]
+    assert "ReconcileFunction" in {s["function"] for s in listed}
+    fund(client, new_user(), 700)
+    moved = client.call("POST", "/_local/clock", {"now": "2031-06-01T18:30:00Z"})
+    assert moved.status == 200
+    assert moved.body == {"now": "2031-06-01T18:30:00.000Z", "pinned": True}
+    try:
+        run = client.call("POST", "/_local/schedules/ReconcileFunction")
+        assert run.status == 200, run.body
+        assert run.body["now"] == "2031-06-01T18:30:00.000Z"
+        assert run.body["result"]["ok"] is True
+        assert run.body["result"]["entries"] >= 1
+    finally:
+        reset = client.call("POST", "/_local/clock", {"now": None})
+    assert reset.body["pinned"] is False
+
+
+def test_the_clock_refuses_bad_input_and_unknown_schedules_are_404(client: Client) -> None:
+    assert client.call("POST", "/_local/clock", {"now": "yesterday"}).status == 400
+    assert client.call("POST", "/_local/clock", {"when": None}).status == 400
+    reply = client.call("POST", "/_local/schedules/NoSuchFunction")
+    assert reply.status == 404
+    assert "ReconcileFunction" in reply.body["detail"]
+
+
+# ---------------------------------------------------------------------- concurrency
+def test_parallel_requests_each_see_their_own_caller(client: Client) -> None:
+    users = {new_user(): 100 * (n + 1) for n in range(8)}
+    for user, amount in users.items():
+        fund(client, user, amount)
+    seen: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def read(user: str) -> None:
+        try:
+            for _ in range(3):
+                seen[user] = client.balances(user)["wallet"]
+                assert seen[user] == users[user]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    assert seen == users
+
+
+# ---------------------------------------------------------------------- savings (the CONTRACT routes)
+def test_fund_then_make_a_savings_choice_then_read_balances(client: Client) -> None:
+    routes = {r.route_key for r in load().routes}
+    if "POST /v1/stories/{story_id}/choices" not in routes:
+        pytest.skip("the savings routes are not in the template yet")
+    user = new_user()
+    fund(client, user, 10_000)
+    stories = client.call("GET", "/v1/stories", user=user)
+    assert stories.status == 200, stories.body
+    story_id = stories.body["stories"][0]["story_id"]
+    story = client.call("GET", f"/v1/stories/{story_id}", user=user).body
+    choice = story["chapters"][0]["choices"][0]
+    made = client.call(
+        "POST",
+        f"/v1/stories/{story_id}/choices",
+        {"chapter": 1, "choice_id": choice["choice_id"]},
+        user=user,
+        headers={"Idempotency-Key": "choice-1"},
+    )
+    assert made.status == 201, made.body
+    assert made.body["amount"] == choice["amount"]
+    assert client.balances(user) == {
+        "wallet": 10_000 - choice["amount"],
+        "purse": choice["amount"],
+        "cash": 0,
+    }
+
+
+# ---------------------------------------------------------------------- template <-> code
+def test_every_handler_in_the_template_resolves_to_an_importable_function(stack: LocalStack) -> None:
+    model = load()
+    assert model.functions, "the template declares no function"
+    for logical_id, function in model.functions.items():
+        env = Environment(function, 999)
+        try:
+            assert callable(env.handler), logical_id
+        finally:
+            env.unload()
+    assert set(stack.pools) == set(model.functions)
+
+
+def test_every_template_route_has_an_openapi_operation_and_back(client: Client) -> None:
+    document = client.call("GET", "/openapi.json").body
+    operations = {
+        (method.upper(), path)
+        for path, ops in document["paths"].items()
+        if not path.startswith("/_local")
+        for method in ops
+    }
+    routes = {(r.method, r.path) for r in load().routes if r.path != "$default"}
+    missing_in_code = {f"{m} {p}" for m, p in routes if m != "ANY" and (m, p) not in operations}
+    missing_in_template = {
+        f"{m} {p}" for m, p in operations if (m, p) not in routes and ("ANY", p) not in routes
+    }
+    assert not missing_in_code, f"template routes without a handler route: {sorted(missing_in_code)}"
+    assert not missing_in_template, f"handler routes without a template event: {sorted(missing_in_template)}"
+    secured = document["paths"]["/v1/me/balances"]["get"]["security"]
+    assert secured == [{"bearerAuth": []}]
+
+
+def test_swagger_ui_is_served(client: Client) -> None:
+    page = client.call("GET", "/docs")
+    assert page.status == 200
+    assert "swagger-ui" in page.body
+    assert "/openapi.json" in page.body
+
+
+def test_every_sqs_event_source_of_the_template_is_polled(client: Client) -> None:
+    sources = {(s["queue"], s["function"]) for s in client.call("GET", "/_local/queues").body["sources"]}
+    assert sources == {(q.queue, q.function) for q in load().queue_sources if q.enabled}
