@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from infra import token as tokens
 from infra.discovery import load
 from infra.lambdas import Environment
 from infra.stack import LocalStack
-from tests.local.conftest import Client
+from tests.local.conftest import Client, eventually
 
 
 def new_user() -> str:
@@ -239,3 +240,25 @@ def test_swagger_ui_is_served(client: Client) -> None:
 def test_every_sqs_event_source_of_the_template_is_polled(client: Client) -> None:
     sources = {(s["queue"], s["function"]) for s in client.call("GET", "/_local/queues").body["sources"]}
     assert sources == {(q.queue, q.function) for q in load().queue_sources if q.enabled}
+
+
+def test_a_scheduled_fan_out_feeds_its_queue_consumer_in_the_real_template(client: Client) -> None:
+    """The expiry sweep: the schedule enqueues jobs, the SQS-triggered worker drains them (no DLQ)."""
+    listed = {s["function"] for s in client.call("GET", "/_local/schedules").body["schedules"]}
+    if "ExpiryFanoutFunction" not in listed:
+        pytest.skip("no expiry fan-out in the template")
+
+    def state() -> dict[str, Any]:
+        body = client.call("GET", "/_local/queues").body
+        queues = {q["queue"]: q for q in body["queues"]}
+        [worker] = [s for s in body["sources"] if s["function"] == "ExpiryWorkerFunction"]
+        return {"queue": queues[worker["queue"]], "worker": worker}
+
+    before = state()["worker"]["succeeded"]
+    run = client.call("POST", "/_local/schedules/ExpiryFanoutFunction")
+    assert run.status == 200, run.body
+    jobs = run.body["result"]["jobs"]
+    assert jobs > 0
+    done = eventually(state, lambda s: s["worker"]["succeeded"] >= before + jobs)
+    assert done["queue"]["visible"] + done["queue"]["in_flight"] == 0
+    assert done["worker"]["retried"] == 0
