@@ -7,6 +7,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from reward_ledger.sweep import enqueue, jobs_for
 
 logger = Logger()

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
 from reward_ledger.friends import befriend
 
