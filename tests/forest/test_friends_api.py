@@ -199,3 +199,31 @@ def test_planting_a_tree_spends_its_cost_and_yields_a_certificate(
     assert [t["certificate_id"] for t in view["trees"]] == [body["certificate_id"]]
     assert ledger.balance(forest.PLANTED) == 17_900
     assert reconcile().ok
+
+
+def test_a_steal_between_the_collect_read_and_write_is_not_lost(
+    forest_api: Api, ledger: Ledger, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lot = pay("alice", "utility", "p1")["lot_id"]
+    befriend("alice", "bob")
+    clock.set_now(now + timedelta(hours=1))
+    real_state = forest._state
+    reads = {"n": 0}
+
+    def state_then_steal(user_id: str, at: datetime) -> forest.ForestState:
+        found = real_state(user_id, at)
+        reads["n"] += 1
+        if reads["n"] == 1:  # bob steals after alice's collect read its lots
+            assert steal(forest_api, "bob", "alice", lot, "race")[0] == 201
+        return found
+
+    monkeypatch.setattr(forest, "_state", state_then_steal)
+    _, body, _ = forest_api.call("POST", "/v1/forest/collect", body={}, headers={"Idempotency-Key": "c"})
+    assert body["collected"] == 262 - 52  # the collect read again and took what was left
+    assert reads["n"] == 2  # the stale read, then the read after the lot guard refused
+    assert ledger.balances([forest.energy("alice"), forest.energy("bob"), forest.LOT_POOL]) == {
+        forest.energy("alice"): 210,
+        forest.energy("bob"): 52,
+        forest.LOT_POOL: 0,
+    }
+    assert reconcile().ok
