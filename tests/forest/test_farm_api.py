@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from reward_ledger import clock, farm
 from reward_ledger.charity import ProjectProgress, progress_key
 from reward_ledger.ledger import Ledger, reconcile
@@ -156,4 +158,29 @@ def test_eggs_not_donated_in_time_expire_oldest_first(farm_api: Api, ledger: Led
     assert sweep_all(ledger) == 0
     assert view(farm_api)["eggs"] == 0
     assert ledger.balance(farm.EXPIRED) == 2
+    assert reconcile().ok
+
+
+def test_a_donation_racing_the_egg_expiry_is_counted_exactly(
+    farm_api: Api, ledger: Ledger, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meals(farm_api, 4, "a")  # egg 1, laid at T0 + 16 h
+    clock.set_now(clock.now() + timedelta(days=3))
+    meals(farm_api, 4, "b")  # egg 2, laid days later
+    clock.set_now(now + timedelta(days=7, hours=17))  # egg 1 is due, egg 2 is not
+    real_load = farm._load
+    race = {"armed": True}
+
+    def load_then_donate(user_id: str) -> farm.ChickenState:
+        found = real_load(user_id)
+        if race["armed"]:
+            race["armed"] = False  # the user donates one egg right after the expirer read the chicken
+            assert donate(farm_api, "school-lunch", 1, "race")[0] == 201
+        return found
+
+    monkeypatch.setattr(farm, "_load", load_then_donate)
+    assert sweep_all(ledger) == 1
+    # FIFO: the donated egg was egg 1, so nothing of its batch is left to expire; egg 2 is kept
+    assert ledger.balance(farm.EXPIRED) == 0
+    assert view(farm_api)["eggs"] == 1
     assert reconcile().ok

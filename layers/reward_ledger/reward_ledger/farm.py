@@ -96,6 +96,7 @@ class Chicken(Model):
     settled = BooleanAttribute(default=True)
     egg_progress = NumberAttribute(default=0)
     eggs_laid = NumberAttribute(default=0)
+    eggs_out = NumberAttribute(null=True)  # eggs that left: donated or expired (the FIFO cursor)
     version = NumberAttribute(default=0)
     last_fed_by = UnicodeAttribute(null=True)
 
@@ -324,12 +325,18 @@ def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: Idemp
         condition,
         refused,
     )
+    cursor = Guard.update(
+        Chicken(pk=partition(user_id), sk="CHICKEN"),
+        [Chicken.eggs_out.add(eggs)],
+        None,
+        lambda _old: _Moved("chicken changed"),
+    )
     return ledger.transfer(
         EntryRequest(
             idempotency=idem,
             kind="charity.donation.egg",
             legs=[Leg(eggs_account(user_id), charity.pool_account(project), eggs)],
-            guards=[guard],
+            guards=[guard, cursor],
             metadata={"project_id": project_id, "user_id": user_id},
             response={"entry_id": idem.entry_id},
         )
@@ -337,14 +344,18 @@ def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: Idemp
 
 
 # ---------------------------------------------------------------------------------------------- expiry
-def _remaining(batch: EggBatch, eggs_laid: int, balance: int) -> int:
+def _remaining(batch: EggBatch, eggs_out: int) -> int:
     """Eggs of ``batch`` still held, FIFO: every egg that left (donated, expired) was the oldest one."""
-    gone = eggs_laid - balance
-    return max(0, min(int(batch.eggs), int(batch.laid_before) + int(batch.eggs) - gone))
+    return max(0, min(int(batch.eggs), int(batch.laid_before) + int(batch.eggs) - eggs_out))
 
 
 def expire_batches(ledger: Ledger, items: Sequence[Mapping[str, Any]]) -> int:
-    """Sweep expirer of ``egg_batch`` items: what is left of each batch -> ``system/expired/EGG``."""
+    """Sweep expirer of ``egg_batch`` items: what is left of each batch -> ``system/expired/EGG``.
+
+    What is left follows from the chicken's counters alone (``eggs_out``, the FIFO cursor), and the
+    chicken is updated with the condition that the cursor did not move since the read: a donation or a
+    laying in between makes the expirer read again, so the count is exact.
+    """
     expired = 0
     for raw in items:
         batch = EggBatch.from_raw_data(dict(raw))
@@ -353,12 +364,18 @@ def expire_batches(ledger: Ledger, items: Sequence[Mapping[str, Any]]) -> int:
         for _attempt in range(4):
             now = clock.now()
             chicken = _load(str(batch.owner)).item
-            laid = int(chicken.eggs_laid)
-            left = _remaining(batch, laid, ledger.balance(eggs_account(str(batch.owner))))
+            out = int(chicken.eggs_out or 0)
+            left = _remaining(batch, out)
             idem = IdempotencyKey("expiry:egg_batch", f"{batch.pk}|{batch.sk}", {})
+            unchanged = (
+                Chicken.eggs_out == out if chicken.eggs_out is not None else Chicken.eggs_out.does_not_exist()
+            )
             guards = [
-                Guard.check(
-                    Chicken, chicken.pk, "CHICKEN", Chicken.eggs_laid == laid, lambda _old: _Moved("laid")
+                Guard.update(
+                    Chicken(pk=chicken.pk, sk="CHICKEN"),
+                    [Chicken.eggs_out.set(out + left)],
+                    unchanged & (Chicken.eggs_laid == int(chicken.eggs_laid)),
+                    lambda _old: _Moved("chicken changed"),
                 ),
                 Guard.update(
                     EggBatch(pk=batch.pk, sk=batch.sk),
