@@ -298,9 +298,9 @@ def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: Idemp
     """Donate eggs to a pooled EGG project, after counting any finished meal; never past its target.
 
     Same entry, guard and errors as ``charity.donate`` (charity's catalog, pool account and progress
-    item). Written out here because ``charity.donate`` builds its guard condition as
-    ``does_not_exist() & (amount <= target)`` (a PynamoDB condition and a Python bool), which raises
-    TypeError on every call; switch back to ``charity.donate`` once that is fixed.
+    item), plus the chicken's FIFO cursor (``eggs_out``) advanced in the same transaction, which egg
+    expiry relies on. (``charity.donate`` itself currently raises TypeError: its guard condition is
+    ``does_not_exist() & (amount <= target)``, a PynamoDB condition and a Python bool.)
     """
     project = charity.catalog().get(project_id)
     if project is None:
