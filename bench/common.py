@@ -41,7 +41,10 @@ class DynamoCalls:
         if not self.active:
             return
         self.calls[model.name] += 1
-        for item in params.get("TransactItems", []):
+        if model.name != "TransactWriteItems":
+            return
+        body = params.get("body") or b"{}"  # before-call sees the serialised request
+        for item in json.loads(body).get("TransactItems", []):
             for op in ("Put", "Update", "Delete"):
                 if op in item:
                     key = item[op].get("Key") or {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from reward_ledger.errors import IdempotencyConflict, ValidationFailed
-from reward_ledger.ledger import reconcile
 
 from infra.apigw import eventbridge_event
 from infra.handlers import invoke
+from reward_ledger.errors import IdempotencyConflict, ValidationFailed
+from reward_ledger.ledger import reconcile
 from tests.conftest import Api, fund
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from reward_ledger.errors import AlreadyDone, IdempotencyConflict, InsufficientFunds, NotFound
 from reward_ledger.ledger import (
     Account,
