@@ -47,6 +47,7 @@ def test_a_payment_grants_a_lot_and_feed_once(forest_api: Api, ledger: Ledger, n
     assert ledger.balance(user_account("alice", "feed", "FEED")) == 90
     assert ledger.balance(forest.LOT_POOL) == 52
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_unknown_category_grants_nothing_and_is_not_an_error(forest_api: Api, ledger: Ledger) -> None:
@@ -96,6 +97,7 @@ def test_collect_takes_only_ripe_lots_before_midnight(forest_api: Api, ledger: L
     assert view["lots"] == []
     assert ledger.balance(forest.LOT_POOL) == 0
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_an_uncollected_lot_expires_at_local_midnight(forest_api: Api, ledger: Ledger, now: datetime) -> None:
@@ -113,6 +115,7 @@ def test_an_uncollected_lot_expires_at_local_midnight(forest_api: Api, ledger: L
         forest.energy("alice"): 0,
     }
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_the_sweep_leaves_lots_of_the_current_day_alone(
@@ -170,3 +173,4 @@ def test_many_lots_are_collected_in_one_go(forest_api: Api, ledger: Ledger, now:
     assert (body["collected"], body["lots"]) == (150, 30)
     assert energy(ledger, "alice") == 150
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []

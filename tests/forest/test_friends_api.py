@@ -94,6 +94,8 @@ def test_stealing_rules(forest_api: Api, ledger: Ledger, now: datetime) -> None:
     assert (status, body["type"]) == (409, "already-done")  # thieves never take more than 60 %
     _, view, _ = forest_api.call("GET", "/v1/forest")
     assert view["lots"][0]["amount"] == 262 - 3 * 52
+    assert ledger.balance(forest.LOT_POOL) == 106
+    assert forest.pool_mismatches(ledger) == []
 
     _, collected, _ = forest_api.call("POST", "/v1/forest/collect", body={}, headers={"Idempotency-Key": "c"})
     assert collected["collected"] == 106
@@ -107,6 +109,7 @@ def test_stealing_rules(forest_api: Api, ledger: Ledger, now: datetime) -> None:
         forest.energy("dave"): 52,
     }
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_a_lot_cannot_be_stolen_after_midnight_and_unknown_lots_are_404(
@@ -126,6 +129,7 @@ def test_a_lot_cannot_be_stolen_after_midnight_and_unknown_lots_are_404(
     assert (status, body["type"]) == (400, "validation-error")
     assert ledger.balance(forest.energy("bob")) == 0
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_a_friend_sees_what_can_be_taken(forest_api: Api, now: datetime) -> None:
@@ -166,6 +170,7 @@ def test_watering_moves_energy_between_mutual_friends(forest_api: Api, ledger: L
         forest.energy("bob"): 10,
     }
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 @pytest.fixture
@@ -199,6 +204,7 @@ def test_planting_a_tree_spends_its_cost_and_yields_a_certificate(
     assert [t["certificate_id"] for t in view["trees"]] == [body["certificate_id"]]
     assert ledger.balance(forest.PLANTED) == 17_900
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_a_steal_between_the_collect_read_and_write_is_not_lost(
@@ -227,3 +233,4 @@ def test_a_steal_between_the_collect_read_and_write_is_not_lost(
         forest.LOT_POOL: 0,
     }
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []

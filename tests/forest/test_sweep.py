@@ -72,6 +72,7 @@ def test_worker_expires_buckets_and_reports_bad_messages_alone(ledger: Ledger, n
     assert ledger.balance(forest.EXPIRED) == granted
     assert open_in_index("2026-03-10") == 0
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_a_sweep_interrupted_midway_finishes_on_the_next_run_without_double_expiry(
@@ -103,6 +104,7 @@ def test_a_sweep_interrupted_midway_finishes_on_the_next_run_without_double_expi
     settled = sum(int(e.metadata["lots"]) for e in expiry_entries())
     assert settled == 60  # every lot in exactly one expiry entry
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_replaying_the_same_batch_is_a_replay_of_its_entry(ledger: Ledger, now: datetime) -> None:
@@ -119,6 +121,7 @@ def test_replaying_the_same_batch_is_a_replay_of_its_entry(ledger: Ledger, now: 
     assert len(expiry_entries()) == 1
     assert ledger.balance(forest.EXPIRED) == 3 * 52 + 2 * 65
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_pending_holds_time_out_through_the_same_sweep(ledger: Ledger, now: datetime) -> None:
@@ -149,6 +152,7 @@ def test_pending_holds_time_out_through_the_same_sweep(ledger: Ledger, now: date
     }
     assert ledger.entry(idem.entry_id).state == "voided"
     assert reconcile().ok
+    assert forest.pool_mismatches(ledger) == []
 
 
 def test_items_of_unknown_kinds_are_left_in_place(ledger: Ledger, now: datetime) -> None:

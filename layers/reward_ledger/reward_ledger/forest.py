@@ -506,6 +506,21 @@ def plant(ledger: Ledger, user_id: str, species: str, idem: IdempotencyKey) -> E
     )
 
 
+# ---------------------------------------------------------------------------------------------- audit
+def pool_mismatches(ledger: Ledger) -> list[dict[str, int]]:
+    """Shards of ``system/lots/O2`` whose balance differs from the grams left in the open lots pinned to
+    them (a scan: an operator's or test's check, next to the ledger's own reconciliation)."""
+    expected = [0] * LOT_POOL.policy.shards
+    for lot in Lot.scan(Lot.sk.startswith("LOT#") & (Lot.state == "open")):
+        expected[int(lot.pool_shard)] += lot.remaining
+    actual = ledger.shard_balances(LOT_POOL)
+    return [
+        {"shard": shard, "balance": actual[shard], "open_lots": expected[shard]}
+        for shard in range(len(expected))
+        if actual[shard] != expected[shard]
+    ]
+
+
 # ---------------------------------------------------------------------------------------------- expiry
 def expire_lots(ledger: Ledger, items: Sequence[Mapping[str, Any]]) -> int:
     """Sweep expirer of ``oxygen_lot`` items: batches of lots -> ``system/expired/O2``, each lot guarded
