@@ -174,3 +174,13 @@ def test_many_lots_are_collected_in_one_go(forest_api: Api, ledger: Ledger, now:
     assert energy(ledger, "alice") == 150
     assert reconcile().ok
     assert forest.pool_mismatches(ledger) == []
+
+
+def test_a_lot_earned_just_before_midnight_is_ripe_at_once(
+    forest_api: Api, ledger: Ledger, now: datetime
+) -> None:
+    clock.set_now(now + timedelta(hours=13, minutes=30))  # 23:30 in Shanghai
+    granted = pay("alice", "transit", "late")
+    assert granted["ripe_at"] == "2026-03-10T15:30:00.000Z"
+    _, body, _ = collect(forest_api, "c")
+    assert body["collected"] == 52

@@ -203,10 +203,12 @@ class NewLot:
 def new_lot(
     user_id: str, amount: int, earned_at: datetime, tz: str, entry_id: str, issuer: Account
 ) -> NewLot:
-    """A lot of ``amount`` grams earned at ``earned_at``: ripe after the configured delay, due at the
-    user's next local midnight (in ``tz``)."""
+    """A lot of ``amount`` grams earned at ``earned_at``: ripe after the configured delay (at once when
+    that would pass midnight), due at the user's next local midnight (in ``tz``)."""
     deadline = clock.next_local_midnight(earned_at, tz)
-    ripe_at = min(earned_at + timedelta(minutes=settings().lots.ripen_minutes), deadline)
+    ripe_at = earned_at + timedelta(minutes=settings().lots.ripen_minutes)
+    if ripe_at >= deadline:  # earned in the day's last minutes: ripe at once, or it could never be collected
+        ripe_at = earned_at
     lot_id = f"{_compact(deadline)}-{entry_id[1:17]}"
     sk = f"LOT#{lot_id}"
     item_key = f"{partition(user_id)}|{sk}"
