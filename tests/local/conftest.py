@@ -74,7 +74,7 @@ class Client:
         )
 
 
-def eventually(probe: Callable[[], T], done: Callable[[T], bool], timeout: float = 20.0) -> T:
+def eventually(probe: Callable[[], T], done: Callable[[T], bool], timeout: float = 30.0) -> T:
     """Poll ``probe`` until ``done`` holds (background SQS delivery), failing after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
