@@ -277,7 +277,10 @@ def translated(template: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         translator = version("aws-sam-translator")
     except PackageNotFoundError:
         translator = "unknown"
-    digest = hashlib.sha256(template.read_bytes() + f"|{translator}|1".encode()).hexdigest()[:32]
+    translation_code = (ROOT / "infra" / "template.py").read_bytes()  # how placeholders are made
+    digest = hashlib.sha256(
+        template.read_bytes() + translation_code + f"|{translator}|1".encode()
+    ).hexdigest()[:32]
     cached = CACHE_DIR / f"cfn-{digest}.json"
     try:
         loaded = json.loads(cached.read_text())
@@ -297,6 +300,8 @@ def translated(template: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         partial = cached.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps({"cfn": cfn, "code_uris": code_uris}))
         os.replace(partial, cached)
+        for stale in sorted(CACHE_DIR.glob("cfn-*.json"), key=lambda p: p.stat().st_mtime)[:-20]:
+            stale.unlink(missing_ok=True)  # the template changes often: keep the 20 newest
     except OSError:
         pass  # a read-only tree only costs the translation next time
     return cfn, code_uris
