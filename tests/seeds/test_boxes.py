@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from reward_ledger import clock, seeds
-from reward_ledger.errors import IdempotencyConflict, ValidationFailed
-from reward_ledger.ledger import Ledger, external_account, reconcile, user_account
 
 from infra.apigw import eventbridge_event
 from infra.handlers import invoke
+from reward_ledger import clock, seeds
+from reward_ledger.errors import IdempotencyConflict, ValidationFailed
+from reward_ledger.ledger import Ledger, external_account, reconcile, user_account
 from tests.conftest import Api
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

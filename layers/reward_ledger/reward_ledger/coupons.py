@@ -11,11 +11,14 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, Field, PositiveInt
+from pydantic import BaseModel, Field, NonNegativeInt, PositiveInt
 
+from reward_ledger import clock
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.errors import InsufficientFunds, NotFound, OutOfStock
 from reward_ledger.ledger import (
@@ -51,12 +54,18 @@ class Coupon(StrictModel):
 
 
 class CouponCatalog(BaseModel):
+    sold_out_memory_seconds: NonNegativeInt = 0
     coupons: list[Coupon]
 
 
 @cache
+def _loaded() -> CouponCatalog:
+    return load_model("coupons", CouponCatalog)
+
+
+@cache
 def catalog() -> dict[str, Coupon]:
-    loaded = load_model("coupons", CouponCatalog)
+    loaded = _loaded()
     batch_ids = [b.batch_id for c in loaded.coupons for b in c.batches]
     if len(set(batch_ids)) != len(batch_ids):
         raise ValueError("invalid configuration data/coupons.toml: batch ids must be unique")
@@ -117,10 +126,34 @@ def issue_configured_stock(ledger: Ledger) -> dict[str, int]:
     return issued
 
 
+# coupon id -> when this process last found its stock empty (see sold_out_memory_seconds)
+_sold_out_seen: dict[str, datetime] = {}
+_sold_out_lock = threading.Lock()
+
+
+def _recently_sold_out(coupon_id: str) -> bool:
+    memory = _loaded().sold_out_memory_seconds
+    with _sold_out_lock:
+        seen = _sold_out_seen.get(coupon_id)
+    return seen is not None and clock.now() - seen < timedelta(seconds=memory)
+
+
+def _mark_sold_out(coupon_id: str) -> None:
+    with _sold_out_lock:
+        _sold_out_seen[coupon_id] = clock.now()
+
+
 def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey) -> EntryResult:
-    """Spend the coupon's price in seeds for one unit of its stock; 422 out-of-stock when none is left."""
+    """Spend the coupon's price in seeds for one unit of its stock; 422 out-of-stock when none is left.
+
+    Happy path: one transaction, no read. When this process found the stock empty a moment ago, one read
+    of the stock comes first so that a storm on a sold-out coupon costs a read per request instead of a
+    failed transaction per shard (the transaction, not the read, remains what decides).
+    """
     item = coupon(coupon_id)
     stock = stock_account(coupon_id)
+    if _recently_sold_out(coupon_id) and ledger.balance(stock) <= 0:
+        raise OutOfStock(f"coupon {coupon_id} is out of stock", coupon_id=coupon_id)
     request = EntryRequest(
         idempotency=idem,
         kind="coupon.redeemed",
@@ -139,6 +172,7 @@ def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey) -
                 raise
             # failure path only: is the stock really gone, or did a racing redemption beat a split?
             if attempt == STOCK_RETRIES or ledger.balance(stock) <= 0:
+                _mark_sold_out(coupon_id)
                 raise OutOfStock(f"coupon {coupon_id} is out of stock", coupon_id=coupon_id) from exc
     raise AssertionError("unreachable")  # pragma: no cover
 
