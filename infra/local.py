@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds before a failed SQS message is visible again (local visibility timeout)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--no-seed", action="store_true", help="start without the local seed data (LOCAL_SEED=0)"
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be 0..65535")
@@ -60,7 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     log = None if args.quiet else sys.stderr
     try:
-        stack = start_stack(args.port, args.template.resolve(), retry_seconds=args.retry_seconds, log=log)
+        stack = start_stack(
+            args.port,
+            args.template.resolve(),
+            retry_seconds=args.retry_seconds,
+            log=log,
+            seed=not args.no_seed,
+        )
     except StartupError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
@@ -87,6 +96,7 @@ def _banner(stack: LocalStack) -> None:
         f"{len(model.queue_sources)} SQS event sources",
         f"  Swagger UI {stack.url}/docs   OpenAPI {stack.url}/openapi.json   overview {stack.url}/_local",
         "  token: make token USER=alice   (HS256, LOCAL_JWT_SECRET, default local-dev-secret)",
+        *(f"  seeded: {item}" for item in stack.seeded),
         "  Ctrl-C to stop",
     ]
     sys.stderr.write("\n".join(lines) + "\n")

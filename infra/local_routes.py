@@ -83,6 +83,7 @@ def overview(stack: LocalStack) -> dict[str, Any]:
         ],
         "tables": model.tables,
         "ssm_parameters": sorted(model.ssm_parameters),
+        "seeded": stack.seeded,
         "local_routes": [
             "POST /_local/events",
             "GET /_local/schedules",

@@ -78,8 +78,11 @@ class LocalStack:
         poll_interval: float = 0.05,
         log: TextIO | None = None,
         jwt_secret: str | None = None,
+        seed: bool = True,
     ) -> None:
         self.model = model
+        self.seed = seed
+        self.seeded: list[str] = []
         self.requested_port = port
         self.retry_seconds = retry_seconds
         self.poll_interval = poll_interval
@@ -139,6 +142,7 @@ class LocalStack:
             self._router_isolation.__enter__()
             self._load_functions()
             self._bind_domain()
+            self._seed()
             self._start_pollers()
         except BaseException:
             self.stop()
@@ -271,6 +275,16 @@ class LocalStack:
         except ImportError:
             return
         bind_table(table, region=LOCAL_REGION)
+
+    def _seed(self) -> None:
+        from infra import local_seed
+
+        if not self.seed or not local_seed.enabled() or "LedgerTable" not in self.model.tables:
+            return
+        try:
+            self.seeded = local_seed.seed()
+        except Exception as exc:  # a feature's seed must not keep the rest of the API from starting
+            self.say(f"[seed] skipped: {type(exc).__name__}: {exc}")
 
     def _start_pollers(self) -> None:
         for source in self.model.queue_sources:
@@ -421,6 +435,7 @@ def start_stack(
     poll_interval: float = 0.05,
     log: TextIO | None = None,
     jwt_secret: str | None = None,
+    seed: bool = True,
 ) -> LocalStack:
     """Start a local stack in this process (port 0: any free port); stop it with ``.stop()``.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 import uuid
 from typing import Any
@@ -262,3 +264,46 @@ def test_a_scheduled_fan_out_feeds_its_queue_consumer_in_the_real_template(clien
     done = eventually(state, lambda s: s["worker"]["succeeded"] >= before + jobs, timeout=60)
     assert done["queue"]["visible"] + done["queue"]["in_flight"] == 0, done
     assert done["worker"]["retried"] == 0, done["worker"]["recent_errors"]
+
+
+def test_a_game_result_pays_cash_and_a_withdrawal_completes_through_the_worker_queue(client: Client) -> None:
+    """Games locally: the SSM secret is LOCAL_GAME_SECRET, the house budget is seeded, the clock lets the
+    play time pass, and the withdrawal worker (SQS) posts the pending withdrawal."""
+    routes = {r.route_key for r in load().routes}
+    if not {"POST /v1/games/{game_id}/sessions", "POST /v1/withdrawals"} <= routes:
+        pytest.skip("the games and withdrawals routes are not in the template yet")
+    user = new_user()
+    client.call("POST", "/_local/clock", {"now": "2030-03-01T02:00:00Z"})
+    try:
+        opened = client.call(
+            "POST", "/v1/games/puzzle/sessions", {}, user=user, headers={"Idempotency-Key": "s-1"}
+        )
+        assert opened.status == 201, opened.body
+        session_id = opened.body["session_id"]
+        client.call("POST", "/_local/clock", {"now": "2030-03-01T02:01:00Z"})
+        score, duration_ms = 900, 50_000
+        message = f"{session_id}:{score}:{duration_ms}".encode()
+        signature = hmac.new(b"local-game-secret", message, hashlib.sha256).hexdigest()
+        result = client.call(
+            "POST",
+            f"/v1/games/sessions/{session_id}/result",
+            {"score": score, "duration_ms": duration_ms, "signature": signature},
+            user=user,
+            headers={"Idempotency-Key": "r-1"},
+        )
+        assert result.status == 201, result.body
+        assert result.body["status"] == "credited"
+        cash = client.balances(user)["cash"]
+        assert cash == result.body["granted"] > 0
+        asked = client.call(
+            "POST", "/v1/withdrawals", {"amount": cash}, user=user, headers={"Idempotency-Key": "w-1"}
+        )
+        assert asked.status == 202, asked.body
+        withdrawal = f"/v1/withdrawals/{asked.body['withdrawal_id']}"
+        done = eventually(
+            lambda: client.call("GET", withdrawal, user=user).body, lambda b: b["status"] != "pending"
+        )
+        assert done["status"] == "completed"
+        assert client.balances(user) == {"wallet": cash, "purse": 0, "cash": 0}
+    finally:
+        client.call("POST", "/_local/clock", {"now": None})
