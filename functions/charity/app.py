@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from reward_ledger.charity import projects_view
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
 

@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
+
 from reward_ledger.coupons import ID_PATTERN, coupons_view, redeem
 from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
 from reward_ledger.runtime import ledger

@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
+
 from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
 from reward_ledger.rentals import ID_PATTERN, borrow, cabinet_view, rental_view, return_rental
 from reward_ledger.runtime import ledger

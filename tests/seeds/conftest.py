@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from typing import Any
 
-import moto.dynamodb.models as ddb_models
 import pytest
-from moto.core.botocore_stubber import BotocoreStubber
-from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
 
 from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, external_account, user_account
 from tests.conftest import Api
@@ -38,60 +32,16 @@ def charity_api(ledger_table: str) -> Api:
 
 
 @pytest.fixture
-def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's in-process backend is not thread-safe; DynamoDB applies each request atomically.
+def serialised_moto(ledger_table: str) -> None:
+    """Threaded tests rely on :mod:`infra.moto_patches` (installed by ``create_tables``).
 
-    One lock around moto's request processing restores that per-request atomicity, so a threaded test
-    exercises the ledger's own logic (conditions, shard fallback, retries) under interleaved requests.
-
-    moto also backs up a transaction by deep-copying the whole table once per item of the transaction,
-    which makes a storm quadratic (minutes); here the backup is of the touched items only, restored when
-    the transaction is cancelled: the same all-or-nothing outcome, in linear time.
+    moto's in-process backend is not thread-safe; DynamoDB applies each request atomically. The shared patch
+    runs every DynamoDB call under one lock and rolls a cancelled transaction back item by item, so a threaded
+    test exercises the ledger's own logic (conditions, shard fallback, retries) under interleaved requests.
     """
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
+    from infra import moto_patches
 
-    def serialised(self: BotocoreStubber, request: Any) -> Any:
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", serialised)
-    _cheap_transaction_backups(monkeypatch)
-
-
-def _cheap_transaction_backups(monkeypatch: pytest.MonkeyPatch) -> None:
-    class _NoTableCopy:
-        """moto's models module sees this as ``copy``: tables are not copied, everything else is."""
-
-        @staticmethod
-        def deepcopy(value: Any) -> Any:
-            return value if isinstance(value, Table) else copy.deepcopy(value)
-
-    monkeypatch.setattr(ddb_models, "copy", _NoTableCopy)
-    original = DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        backups = []
-        for entry in transact_items:
-            op = next(iter(entry.values()))
-            table = self.get_table(op["TableName"])
-            key = op.get("Key") or op["Item"]
-            hash_key = DynamoType(key[table.hash_key_attr])
-            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-            backups.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
-        try:
-            original(self, transact_items)
-        except Exception:
-            for table, hash_key, range_key, item in reversed(backups):
-                if item is None:
-                    table.delete_item(hash_key, range_key)
-                elif range_key is None:
-                    table.items[hash_key] = item
-                else:
-                    table.items[hash_key][range_key] = item
-            raise
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", transact_write_items)
+    assert moto_patches._installed, "threaded tests need the serialisable moto patch"
 
 
 def give_seeds(ledger: Ledger, user: str, seeds: int) -> None:
