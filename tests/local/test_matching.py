@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from infra.discovery import Route
+from infra.discovery import Route, load
 from infra.events import matches
 from infra.gateway import match_route
+from tests.local.conftest import FIXTURES
 
 EVENT = {
     "source": "payments",
@@ -93,3 +94,26 @@ def test_the_default_route_catches_what_nothing_else_matches() -> None:
     assert found is not None
     assert found[0].function == "Default"
     assert found[0].route_key == "$default"
+
+
+def test_the_template_is_read_into_local_names() -> None:
+    model = load(FIXTURES / "queue_template.yaml")
+    flaky = model.functions["FlakyFundingFunction"]
+    assert flaky.environment["JOBS_QUEUE_URL"] == "https://sqs.us-east-1.amazonaws.com/123456789012/JobsQueue"
+    assert (
+        flaky.environment["LEDGER_TABLE"] == model.tables["LedgerTable"]
+    )  # a global variable, !Ref resolved
+    assert flaky.environment["POWERTOOLS_SERVICE_NAME"] == "flaky"
+    assert model.queues["JobsQueue"].dead_letter == "JobsDLQ"
+    assert model.queues["JobsQueue"].max_receive_count == 3
+    [source] = model.queue_sources
+    assert (source.queue, source.function, source.report_batch_item_failures) == (
+        "JobsQueue",
+        "FlakyFundingFunction",
+        True,
+    )
+    [rule] = model.rules
+    assert [(t.kind, t.name) for t in rule.targets] == [("queue", "JobsQueue")]
+    assert {(r.method, r.path, r.authorizer) for r in model.routes} == {
+        ("GET", "/v1/me/balances", "JwtAuthorizer")
+    }
