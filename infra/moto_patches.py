@@ -37,8 +37,8 @@ def install() -> None:
         with _LOCK:
             return original_call_action(self)
 
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    DynamoHandler.call_action = call_action
+    DynamoDBBackend.transact_write_items = _transact_write_items
     _installed = True
 
 

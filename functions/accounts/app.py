@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from reward_ledger.accounts_view import journal_page, user_balances
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
 

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from reward_ledger.edge.events import parse_detail
 from reward_ledger.funding import WalletFunded, fund_wallet
 from reward_ledger.runtime import ledger

@@ -90,11 +90,12 @@ def donate(
             return AlreadyDone(f"project {project_id} reached its target and is closed")
         return OutOfStock(f"project {project_id} needs only {remaining} more", remaining=remaining)
 
+    if amount > project.target:
+        raise OutOfStock(f"project {project_id} needs at most {project.target}", remaining=project.target)
     guard = Guard.update(
         ProjectProgress(pk=progress_key(project_id), sk="PROGRESS"),
         [ProjectProgress.raised.add(amount)],
-        ProjectProgress.raised.does_not_exist() & (amount <= project.target)
-        | (ProjectProgress.raised <= project.target - amount),
+        ProjectProgress.raised.does_not_exist() | (ProjectProgress.raised <= project.target - amount),
         refused,
     )
     donor = user_account(user_id, DONOR_BOOKS[asset], asset)
