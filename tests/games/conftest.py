@@ -10,12 +10,12 @@ from typing import Any
 
 import boto3
 import pytest
+
+from infra.handlers import invoke
 from reward_ledger import clock
 from reward_ledger.games import seed_budgets, sign
 from reward_ledger.games.rewards import reset_dry_campaigns
 from reward_ledger.ledger import Ledger
-
-from infra.handlers import invoke
 from tests.conftest import Api
 
 # 10:00 in Asia/Shanghai, inside the spring-tea campaign
@@ -163,3 +163,20 @@ def run_worker(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def withdrawal_message(withdrawal_id: str, n: int = 0) -> dict[str, Any]:
     return sqs_record(json.dumps({"withdrawal_id": withdrawal_id}), f"m-{withdrawal_id}-{n}")
+
+
+def patch_config(monkeypatch: pytest.MonkeyPatch, section: str, **values: Any) -> None:
+    """Run a test with other numbers in one section of games.toml (``risk`` lives in ``withdrawals``)."""
+    from reward_ledger.games import antifraud, catalog, rewards, sessions, withdrawals
+
+    current = catalog.config()
+    if section == "risk":
+        risk = current.withdrawals.risk.model_copy(update=values)
+        updated = current.model_copy(
+            update={"withdrawals": current.withdrawals.model_copy(update={"risk": risk})}
+        )
+    else:
+        part = getattr(current, section).model_copy(update=values)
+        updated = current.model_copy(update={section: part})
+    for module in (antifraud, catalog, rewards, sessions, withdrawals):
+        monkeypatch.setattr(module, "config", lambda: updated)

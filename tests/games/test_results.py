@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from reward_ledger import clock
 from reward_ledger.games import config, seed_budgets, sign
 from reward_ledger.games.rewards import DailyPlay
@@ -18,7 +19,6 @@ from reward_ledger.ledger import (
     reconcile,
     user_account,
 )
-
 from tests.conftest import Api
 from tests.games.conftest import CAMPAIGN_FUNDS, HOUSE_FUNDS, SECRET, T0, Player, advance, key
 
