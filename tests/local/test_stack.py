@@ -307,3 +307,34 @@ def test_a_game_result_pays_cash_and_a_withdrawal_completes_through_the_worker_q
         assert client.balances(user) == {"wallet": cash, "purse": 0, "cash": 0}
     finally:
         client.call("POST", "/_local/clock", {"now": None})
+
+
+def test_parallel_clients_racing_for_one_chapter_move_money_once(client: Client) -> None:
+    """Threads race through the gateway as clients would in AWS: one choice wins the chapter, the rest
+    are refused by the ledger's conditions, and the money moves once."""
+    routes = {r.route_key for r in load().routes}
+    if "POST /v1/stories/{story_id}/choices" not in routes:
+        pytest.skip("the savings routes are not in the template yet")
+    user = new_user()
+    fund(client, user, 50_000)
+    statuses: list[int] = []
+
+    def choose(n: int) -> None:
+        reply = client.call(
+            "POST",
+            "/v1/stories/first-date/choices",
+            {"chapter": 1, "choice_id": "postcard"},
+            user=user,
+            headers={"Idempotency-Key": f"race-{n}"},
+        )
+        statuses.append(reply.status)
+
+    threads = [threading.Thread(target=choose, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [201] + [409] * 9
+    balances = client.balances(user)
+    assert balances["wallet"] + balances["purse"] == 50_000
+    assert balances["purse"] == 300
