@@ -24,12 +24,12 @@ os.environ.pop("DYNAMODB_ENDPOINT", None)
 import boto3
 import pytest
 from moto import mock_aws
-from reward_ledger import clock
-from reward_ledger.ledger import Ledger, bind_table
 
 from infra.apigw import eventbridge_event, http_api_event
 from infra.handlers import invoke
 from infra.template import create_tables
+from reward_ledger import clock
+from reward_ledger.ledger import Ledger, bind_table
 
 
 @pytest.fixture
