@@ -97,6 +97,7 @@ def _banner(stack: LocalStack) -> None:
         f"  Swagger UI {stack.url}/docs   OpenAPI {stack.url}/openapi.json   overview {stack.url}/_local",
         "  token: make token USER=alice   (HS256, LOCAL_JWT_SECRET, default local-dev-secret)",
         *(f"  seeded: {item}" for item in stack.seeded),
+        *(f"  NOT SERVED (handler does not import): {name}" for name in sorted(stack.broken)),
         "  Ctrl-C to stop",
     ]
     sys.stderr.write("\n".join(lines) + "\n")

@@ -84,6 +84,7 @@ def overview(stack: LocalStack) -> dict[str, Any]:
         "tables": model.tables,
         "ssm_parameters": sorted(model.ssm_parameters),
         "seeded": stack.seeded,
+        "broken_functions": stack.broken,
         "local_routes": [
             "POST /_local/events",
             "GET /_local/schedules",
@@ -215,9 +216,12 @@ def set_clock(body: bytes) -> Reply:
 
 
 def invoke(stack: LocalStack, function: str, body: bytes) -> Reply:
-    if function not in stack.pools:
+    if function not in stack.model.functions:
         return problem(
-            404, "not-found", "Not found", f"no function {function}; known: {', '.join(sorted(stack.pools))}"
+            404,
+            "not-found",
+            "Not found",
+            f"no function {function}; known: {', '.join(sorted(stack.model.functions))}",
         )
     try:
         event = _json_body(body) if body.strip() else {}

@@ -48,7 +48,7 @@ SWAGGER_HTML = """<!doctype html>
 def handler_documents(stack: LocalStack) -> dict[str, dict[str, Any]]:
     """Function logical id -> the OpenAPI document its resolver generates (HTTP functions only)."""
     documents: dict[str, dict[str, Any]] = {}
-    for function in sorted({r.function for r in stack.model.routes}):
+    for function in sorted({r.function for r in stack.model.routes} - set(stack.broken)):
         with stack.pools[function].environment() as env:
             app = getattr(env.module, "app", None)
             generate = getattr(app, "get_openapi_json_schema", None)

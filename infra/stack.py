@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -79,9 +78,12 @@ class LocalStack:
         log: TextIO | None = None,
         jwt_secret: str | None = None,
         seed: bool = True,
+        skip_broken: bool = False,
     ) -> None:
         self.model = model
         self.seed = seed
+        self.skip_broken = skip_broken
+        self.broken: dict[str, str] = {}  # function -> why its handler does not load (with skip_broken)
         self.seeded: list[str] = []
         self.requested_port = port
         self.retry_seconds = retry_seconds
@@ -263,7 +265,11 @@ class LocalStack:
             try:
                 pool.warm()
             except HandlerLoadError as exc:
-                raise StartupError(str(exc)) from exc
+                if not self.skip_broken:
+                    raise StartupError(f"{exc} (--skip-broken serves the other functions)") from exc
+                self.broken[logical_id] = str(exc)
+                self.say(f"[skipped] {exc}")
+                continue
             self.pools[logical_id] = pool
 
     def _bind_domain(self) -> None:
@@ -288,7 +294,7 @@ class LocalStack:
 
     def _start_pollers(self) -> None:
         for source in self.model.queue_sources:
-            if not source.enabled:
+            if not source.enabled or source.function in self.broken:
                 continue
             poller = QueuePoller(
                 source,
@@ -304,6 +310,8 @@ class LocalStack:
 
     # ------------------------------------------------------------------ local-only operations
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        if function in self.broken:
+            raise HandlerLoadError(self.broken[function])
         return self.pools[function].invoke(event)
 
     def put_event(self, source: str, detail_type: str, detail: Any) -> tuple[str, list[str], list[Delivery]]:
@@ -436,6 +444,7 @@ def start_stack(
     log: TextIO | None = None,
     jwt_secret: str | None = None,
     seed: bool = True,
+    skip_broken: bool = False,
 ) -> LocalStack:
     """Start a local stack in this process (port 0: any free port); stop it with ``.stop()``.
 
@@ -452,9 +461,7 @@ def start_stack(
         poll_interval=poll_interval,
         log=log,
         jwt_secret=jwt_secret,
+        seed=seed,
+        skip_broken=skip_broken,
     )
     return stack.start()
-
-
-def console() -> TextIO:
-    return sys.stderr
