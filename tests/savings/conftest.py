@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from reward_ledger.ledger import Ledger
 from reward_ledger.savings import purse, wallet
-
 from tests.conftest import Api, fund
 
 CHOICES = "/v1/stories/{story_id}/choices"

@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from reward_ledger import clock
 from reward_ledger.ledger import Ledger, reconcile
 from reward_ledger.savings import catalog
-
 from tests.conftest import Api, fund
 from tests.savings.conftest import SavingsApi, books
 
