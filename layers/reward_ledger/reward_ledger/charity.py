@@ -73,38 +73,54 @@ def progress_key(project_id: str) -> str:
     return f"CHARITY#{project_id}"
 
 
-def donate(
-    ledger: Ledger, user_id: str, project_id: str, asset: str, amount: int, idem: IdempotencyKey
-) -> EntryResult:
-    """Donate ``amount`` of ``asset`` from the user's book into the project's pool, never past its target."""
+def require_project(project_id: str, asset: str) -> Project:
+    """The project, checked to collect ``asset``: 404 for an unknown project, 400 for another asset."""
     project = catalog().get(project_id)
     if project is None:
         raise NotFound(f"no charity project {project_id!r}")
     if project.asset != asset:
         raise ValidationFailed(f"project {project_id} collects {project.asset}, not {asset}")
+    return project
+
+
+def donation_guard(project: Project, amount: int) -> Guard:
+    """The guard every donation carries: ``raised + amount <= target`` on the project's progress item.
+
+    Refused with 422 ``out-of-stock`` naming what is still needed, or 409 ``already-done`` once the
+    project is closed.
+    """
+    if amount > project.target:
+        raise OutOfStock(
+            f"project {project.project_id} needs at most {project.target}", remaining=project.target
+        )
 
     def refused(old: Any) -> OutOfStock | AlreadyDone:
         raised = int(((old or {}).get("raised") or {}).get("N", 0))
         remaining = project.target - raised
         if remaining <= 0:
-            return AlreadyDone(f"project {project_id} reached its target and is closed")
-        return OutOfStock(f"project {project_id} needs only {remaining} more", remaining=remaining)
+            return AlreadyDone(f"project {project.project_id} reached its target and is closed")
+        return OutOfStock(f"project {project.project_id} needs only {remaining} more", remaining=remaining)
 
-    if amount > project.target:
-        raise OutOfStock(f"project {project_id} needs at most {project.target}", remaining=project.target)
-    guard = Guard.update(
-        ProjectProgress(pk=progress_key(project_id), sk="PROGRESS"),
+    return Guard.update(
+        ProjectProgress(pk=progress_key(project.project_id), sk="PROGRESS"),
         [ProjectProgress.raised.add(amount)],
         ProjectProgress.raised.does_not_exist() | (ProjectProgress.raised <= project.target - amount),
         refused,
     )
+
+
+def donate(
+    ledger: Ledger, user_id: str, project_id: str, asset: str, amount: int, idem: IdempotencyKey
+) -> EntryResult:
+    """Donate ``amount`` of ``asset`` from the user's book into the project's pool, never past its target."""
+    project = require_project(project_id, asset)
     donor = user_account(user_id, DONOR_BOOKS[asset], asset)
     return ledger.transfer(
         EntryRequest(
             idempotency=idem,
             kind=f"charity.donation.{asset.lower()}",
             legs=[Leg(donor, pool_account(project), amount)],
-            guards=[guard],
+            guards=[donation_guard(project, amount)],
             metadata={"project_id": project_id, "user_id": user_id},
             response={"entry_id": idem.entry_id},
         )

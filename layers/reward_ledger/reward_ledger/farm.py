@@ -29,7 +29,7 @@ from pynamodb.models import Model
 
 from reward_ledger import charity, clock, sweep
 from reward_ledger.config import StrictModel, load_model
-from reward_ledger.errors import AlreadyDone, LedgerError, NotFound, OutOfStock, ValidationFailed
+from reward_ledger.errors import AlreadyDone, LedgerError
 from reward_ledger.friends import mutual_guard
 from reward_ledger.ledger import (
     Account,
@@ -297,34 +297,12 @@ def farm_view(ledger: Ledger, user_id: str) -> dict[str, Any]:
 def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: IdempotencyKey) -> EntryResult:
     """Donate eggs to a pooled EGG project, after counting any finished meal; never past its target.
 
-    Same entry, guard and errors as ``charity.donate`` (charity's catalog, pool account and progress
-    item), plus the chicken's FIFO cursor (``eggs_out``) advanced in the same transaction, which egg
-    expiry relies on. (``charity.donate`` itself currently raises TypeError: its guard condition is
-    ``does_not_exist() & (amount <= target)``, a PynamoDB condition and a Python bool.)
+    The entry and the target guard are charity's (``charity.donation_guard``), plus the chicken's FIFO
+    cursor (``eggs_out``) advanced in the same transaction, which egg expiry relies on.
     """
-    project = charity.catalog().get(project_id)
-    if project is None:
-        raise NotFound(f"no charity project {project_id!r}")
-    if project.asset != "EGG":
-        raise ValidationFailed(f"project {project_id} collects {project.asset}, not EGG")
+    project = charity.require_project(project_id, "EGG")
     settle(ledger, user_id)
-
-    def refused(old: Any) -> LedgerError:
-        raised = int(((old or {}).get("raised") or {}).get("N", 0))
-        remaining = project.target - raised
-        if remaining <= 0:
-            return AlreadyDone(f"project {project_id} reached its target and is closed")
-        return OutOfStock(f"project {project_id} needs only {remaining} more", remaining=remaining)
-
-    progress = charity.ProjectProgress
-    fits = progress.raised <= project.target - eggs
-    condition = (progress.raised.does_not_exist() | fits) if eggs <= project.target else fits
-    guard = Guard.update(
-        progress(pk=charity.progress_key(project_id), sk="PROGRESS"),
-        [progress.raised.add(eggs)],
-        condition,
-        refused,
-    )
+    guard = charity.donation_guard(project, eggs)
     cursor = Guard.update(
         Chicken(pk=partition(user_id), sk="CHICKEN"),
         [Chicken.eggs_out.add(eggs)],
