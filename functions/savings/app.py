@@ -3,11 +3,12 @@
 import json
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -27,6 +28,8 @@ logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 app = make_resolver()
+# Rejections carry a `reason` dimension of their own, so they get their own EMF blob (flushed per request).
+rejections = AmazonCloudWatchEMFProvider(metric_set={}, dimension_set={}, metadata_set={})
 
 StoryId = Annotated[str, Path(pattern=ID_PATTERN)]
 
@@ -97,9 +100,10 @@ def _count_rejection(response: dict[str, Any]) -> None:
         reason = str(json.loads(response.get("body") or "{}").get("type", "unknown"))
     except ValueError:
         reason = "unknown"
-    with single_metric(name="SavingsRejections", unit=MetricUnit.Count, value=1) as metric:
-        metric.add_dimension(name="service", value=str(metrics.provider.service or "savings"))
-        metric.add_dimension(name="reason", value=reason)
+    rejections.add_dimension(name="reason", value=reason)
+    rejections.add_metric(name="SavingsRejections", unit=MetricUnit.Count, value=1)
+    rejections.flush_metrics()
+    rejections.clear_metrics()  # flushing skips the clear when metrics are disabled
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
