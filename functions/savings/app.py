@@ -22,7 +22,9 @@ from reward_ledger.edge.http import (
     user_zone,
 )
 from reward_ledger.runtime import ledger
-from reward_ledger.savings import ID_PATTERN, choose, release, stories_view, story_view
+from reward_ledger.savings import ID_PATTERN, catalog, choose, release, stories_view, story_view
+
+catalog()  # a malformed data/stories.toml fails the cold start with its message, not a request later
 
 logger = Logger()
 metrics = Metrics()
