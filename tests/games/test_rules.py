@@ -1,0 +1,72 @@
+"""Rules without AWS (catalog, signature, plausibility) and the one-round-trip promise under moto."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+
+from bench.common import CALLS
+from reward_ledger.games import config, game, sign
+from reward_ledger.games.antifraud import implausible
+from reward_ledger.games.catalog import GamesConfig
+from tests.conftest import Api
+from tests.games.conftest import Player, advance, key
+
+
+def test_the_catalog_is_data_with_reward_tables() -> None:
+    puzzle = game("puzzle")
+    assert [puzzle.reward_for(s) for s in (0, 199, 200, 499, 500, 800, 1000)] == [1, 1, 3, 3, 6, 10, 10]
+    assert len(config().games) >= 3
+    assert config().rewards.house.kind == "system"
+    assert all(c.budget.kind == "campaign" for c in config().campaigns)
+
+
+def test_the_signature_is_the_contracts_hmac() -> None:
+    expected = hmac.new(b"s3cret", b"puzzle.abc:42:1000", hashlib.sha256).hexdigest()
+    assert sign(b"s3cret", "puzzle.abc", 42, 1000) == expected
+    assert expected == expected.lower()
+
+
+@pytest.mark.parametrize(
+    ("score", "duration_ms", "reasons"),
+    [
+        (500, 30_000, []),
+        (1001, 60_000, ["score-above-max"]),
+        (700, 30_000, ["score-rate"]),
+        (1, 9_999, ["duration-range"]),
+        (1, 900_001, ["duration-range"]),
+    ],
+)
+def test_plausibility_limits(score: int, duration_ms: int, reasons: list[str]) -> None:
+    assert implausible(game("puzzle"), score, duration_ms) == reasons
+
+
+def test_a_bad_configuration_is_refused_at_load() -> None:
+    raw = config().model_dump()
+    raw["campaigns"][0]["game_ids"] = ["nope"]
+    with pytest.raises(ValueError, match="unknown games"):
+        GamesConfig.model_validate(raw)
+    raw = config().model_dump()
+    raw["games"][0]["rewards"] = [{"min_score": 5, "fen": 1}]
+    with pytest.raises(ValueError, match="start at 0"):
+        GamesConfig.model_validate(raw)
+
+
+def test_an_accepted_result_and_a_withdrawal_are_one_dynamodb_call_each(
+    games_api: Api, withdrawals_api: Api
+) -> None:
+    player = Player(games_api, device="phone-1")
+    _, opened, _ = player.open()
+    advance(seconds=60)
+    with CALLS.measure():
+        status, body, _ = player.submit(opened["session_id"], 800, 60_000)
+    assert (status, body["status"]) == (201, "credited")
+    assert dict(CALLS.calls) == {"TransactWriteItems": 1}
+    with CALLS.measure():
+        status, _, _ = withdrawals_api.call(
+            "POST", "/v1/withdrawals", body={"amount": 10}, headers={"Idempotency-Key": key()}
+        )
+    assert status == 202
+    assert dict(CALLS.calls) == {"TransactWriteItems": 1}
