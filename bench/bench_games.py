@@ -83,16 +83,18 @@ def _submit(
     return body
 
 
-def _happy_results(events: int = 20) -> float:
+def _happy_results(events: int = 20) -> tuple[float, float]:
     users = [f"happy{i}" for i in range(events)]
-    sessions = [_open(user, f"open-{user}") for user in users]
+    with CALLS.measure():
+        sessions = [_open(user, f"open-{user}") for user in users]
+    open_calls = CALLS.total / events
     clock.set_now(clock.now() + timedelta(seconds=31))
     total = 0
     for user, session_id in zip(users, sessions, strict=True):
         with CALLS.measure():
             _submit(user, session_id, f"res-{user}")
         total += CALLS.total
-    return total / events
+    return total / events, open_calls
 
 
 def _happy_withdrawals(events: int = 20) -> tuple[float, float]:
@@ -185,7 +187,7 @@ def run() -> dict[str, Any]:
         try:
             ledger = Ledger()
             seed_budgets(ledger, house=10**7, campaigns={"spring-tea": 10**6}, tag="bench")
-            result_calls = _happy_results()
+            result_calls, open_calls = _happy_results()
             withdrawal_calls, worker_calls = _happy_withdrawals()
             storm = _storm(ledger)
         finally:
@@ -195,6 +197,7 @@ def run() -> dict[str, Any]:
     return {
         "ddb_calls_per_event": {
             "game_result": result_calls,
+            "game_session_open": open_calls,
             "withdrawal": withdrawal_calls,
             "withdrawal_worker": worker_calls,
         },

@@ -27,6 +27,7 @@ from reward_ledger.edge.http import (
     make_resolver,
     user_zone,
 )
+from reward_ledger.errors import RetriesExhausted
 from reward_ledger.games import request_withdrawal, withdrawal_status
 from reward_ledger.runtime import ledger
 
@@ -65,7 +66,14 @@ def post_withdrawal(body: Annotated[WithdrawalRequest, Body()]) -> Response[str]
     result = request_withdrawal(ledger(), user, body.amount, idem, tz=user_zone(app))
     current = withdrawal_status(ledger(), user, result.entry_id) if result.replayed else None
     if current is None or current["status"] == "pending":
-        enqueue(result.entry_id)
+        try:
+            enqueue(result.entry_id)
+        except Exception as exc:  # the hold is written; a retry with the same key replays and re-sends
+            logger.exception("withdrawal not enqueued", extra={"withdrawal_id": result.entry_id})
+            metrics.add_metric("WithdrawalEnqueueFailures", MetricUnit.Count, 1)
+            raise RetriesExhausted(
+                "the withdrawal is recorded but not yet queued; retry with the same Idempotency-Key"
+            ) from exc
     if not result.replayed:
         metrics.add_metric("WithdrawalsRequested", MetricUnit.Count, 1)
     return entry_response(result)

@@ -175,3 +175,18 @@ def test_the_worker_queue_receives_exactly_one_message_per_request(
         QueueUrl=withdrawal_queue, AttributeNames=["ApproximateNumberOfMessages"]
     )
     assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "2"
+
+
+def test_a_failed_send_asks_for_a_retry_which_sends_again(
+    games_api: Api, withdrawals_api: Api, withdrawal_queue: str, games_ledger: Ledger, monkeypatch
+) -> None:
+    earn(games_api, 1)
+    monkeypatch.setenv("WITHDRAWAL_QUEUE_URL", withdrawal_queue + "-missing")
+    status, body, _ = withdraw(withdrawals_api, 10, idem="w-lost")
+    assert (status, body["type"]) == (503, "contention")
+    assert games_ledger.balance(HOLD) == 10  # recorded once
+    monkeypatch.setenv("WITHDRAWAL_QUEUE_URL", withdrawal_queue)
+    status, body, headers = withdraw(withdrawals_api, 10, idem="w-lost")
+    assert (status, headers["idempotent-replayed"]) == (202, "true")
+    assert run_worker(drain(withdrawal_queue)) == {"batchItemFailures": []}
+    assert games_ledger.balances([CASH, HOLD, WALLET]) == {CASH: 2, HOLD: 0, WALLET: 10}
