@@ -42,10 +42,14 @@ def test_a_story_shows_chapters_choices_and_progress(savings_api: SavingsApi) ->
     assert body["summary"]["streak_days"] == 0
 
 
-@pytest.mark.parametrize("story", ["no-such-story", "Bad Id!"])
-def test_unknown_or_malformed_story_ids_are_problems(savings_api: SavingsApi, story: str) -> None:
+@pytest.mark.parametrize(
+    ("story", "expected"), [("no-such-story", (404, "not-found")), ("Bad Id!", (400, "validation-error"))]
+)
+def test_unknown_or_malformed_story_ids_are_problems(
+    savings_api: SavingsApi, story: str, expected: tuple[int, str]
+) -> None:
     status, body, headers = savings_api.story(story)
-    assert (status, body["type"]) in {(404, "not-found"), (400, "validation-error")}
+    assert (status, body["type"]) == expected
     assert headers["content-type"] == "application/problem+json"
 
 

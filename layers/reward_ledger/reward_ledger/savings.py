@@ -262,8 +262,8 @@ def choose(
     now = clock.now()
     stamp = clock.iso(now)
     day = clock.local_day(now, tz).isoformat()
-    last = chapter == len(story.chapters)
     count = len(story.chapters)
+    last = chapter == count
 
     def mismatch(old: Mapping[str, Any] | None) -> LedgerError:
         at = _old_chapter(old)
