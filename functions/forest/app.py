@@ -29,7 +29,7 @@ tracer = Tracer()
 app = make_resolver()
 
 FriendId = Annotated[str, Path(min_length=1, max_length=128)]
-LOT_ID_PATTERN = r"^[0-9]{8}T[0-9]{6}Z-[a-z2-7]{16}$"
+LOT_ID_PATTERN = r"^[0-9]{8}T[0-9]{6}Z-[a-z2-7]{16}-[0-9]{1,9}-[0-9]{1,3}$"
 
 
 class EmptyBody(BaseModel):

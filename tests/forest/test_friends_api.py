@@ -123,7 +123,11 @@ def test_a_lot_cannot_be_stolen_after_midnight_and_unknown_lots_are_404(
     sweep_all(ledger)
     status, body, _ = steal(forest_api, "bob", "alice", lot, "s2")
     assert (status, body["type"]) == (409, "already-done")
-    status, body, _ = steal(forest_api, "bob", "alice", "20260310T160000Z-aaaaaaaaaaaaaaaa", "s3")
+    status, body, _ = steal(forest_api, "bob", "alice", "20260310T160000Z-aaaaaaaaaaaaaaaa-52-0", "s3")
+    assert (status, body["type"]) == (404, "not-found")
+    base, amount, shard = lot.rsplit("-", 2)
+    forged = f"{base}-{int(amount) * 10}-{shard}"  # a real lot with an inflated amount: no such lot
+    status, body, _ = steal(forest_api, "bob", "alice", forged, "s5")
     assert (status, body["type"]) == (404, "not-found")
     status, body, _ = steal(forest_api, "bob", "alice", "../etc", "s4")
     assert (status, body["type"]) == (400, "validation-error")

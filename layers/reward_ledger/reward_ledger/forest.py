@@ -209,11 +209,11 @@ def new_lot(
     ripe_at = earned_at + timedelta(minutes=settings().lots.ripen_minutes)
     if ripe_at >= deadline:  # earned in the day's last minutes: ripe at once, or it could never be collected
         ripe_at = earned_at
-    lot_id = f"{_compact(deadline)}-{entry_id[1:17]}"
+    base = f"{_compact(deadline)}-{entry_id[1:17]}"
+    expiry = expiry_for(f"{partition(user_id)}|LOT#{base}", deadline, LOT_KIND)
+    shard = expiry_shard(f"{partition(user_id)}|LOT#{base}") % LOT_POOL.policy.shards
+    lot_id = f"{base}-{amount}-{shard}"  # carries what a steal needs, so a steal costs no read
     sk = f"LOT#{lot_id}"
-    item_key = f"{partition(user_id)}|{sk}"
-    expiry = expiry_for(item_key, deadline, LOT_KIND)
-    shard = expiry_shard(item_key) % LOT_POOL.policy.shards
     lot = Lot(
         pk=partition(user_id),
         sk=sk,
@@ -405,25 +405,33 @@ def _lot_refusal(lot_id: str, now_iso: str) -> Any:
     return refuse
 
 
+def _lot_facts(lot_id: str) -> tuple[int, int]:
+    """(amount, pool shard) carried by a lot id; the steal's guard checks them against the stored lot."""
+    parts = lot_id.rsplit("-", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        raise NotFound(f"no lot {lot_id}")
+    return int(parts[1]), int(parts[2])
+
+
 def steal(ledger: Ledger, thief: str, owner: str, lot_id: str, idem: IdempotencyKey) -> EntryResult:
     """Take the configured share of a friend's ripe lot: once per (lot, thief), never from an unripe,
-    collected or expired lot, never beyond the lot's stealable share. One read (the lot's amount), then
-    one transaction: friendship check, lot guard, marker."""
+    collected or expired lot, never beyond the lot's stealable share.
+
+    One transaction and no read: the lot id carries the lot's amount and pool shard, and the lot guard
+    requires the stored lot to match them (a forged or foreign id finds no matching lot: 404)."""
     now = clock.now()
     now_iso = clock.iso(now)
-    try:
-        lot = Lot.get(partition(owner), f"LOT#{lot_id}")
-    except Lot.DoesNotExist:
-        raise NotFound(f"{owner} has no lot {lot_id}") from None
+    amount, pool_shard = _lot_facts(lot_id)
     rules = settings().steal
-    share = max(1, int(lot.amount) * rules.share_percent // 100)
-    cap = int(lot.amount) * rules.max_stolen_percent // 100
+    share = max(1, amount * rules.share_percent // 100)
+    cap = amount * rules.max_stolen_percent // 100
     marker = StealMarker(
         pk=f"STEAL#{owner}#{lot_id}",
         sk=thief,
         entry_id=idem.entry_id,
         ttl=_ttl(now, settings().lots.settled_ttl_days),
     )
+    refuse = _lot_refusal(lot_id, now_iso)
     guards = [
         mutual_guard(thief, owner),
         Guard.put(
@@ -432,20 +440,23 @@ def steal(ledger: Ledger, thief: str, owner: str, lot_id: str, idem: Idempotency
             lambda _old: AlreadyDone(f"you already took from lot {lot_id}"),
         ),
         Guard.update(
-            Lot(pk=lot.pk, sk=lot.sk),
+            Lot(pk=partition(owner), sk=f"LOT#{lot_id}"),
             [Lot.stolen.add(share)],
-            (Lot.state == "open")
+            Lot.pk.exists()
+            & (Lot.amount == amount)
+            & (Lot.pool_shard == pool_shard)
+            & (Lot.state == "open")
             & (Lot.ripe_at <= now_iso)
             & (Lot.deadline > now_iso)
             & (Lot.stolen <= cap - share),
-            _lot_refusal(lot_id, now_iso),
+            lambda old: refuse(old) if old else NotFound(f"{owner} has no lot {lot_id}"),
         ),
     ]
     return ledger.transfer(
         EntryRequest(
             idempotency=idem,
             kind="forest.steal",
-            legs=[Leg(LOT_POOL, energy(thief), share, debit_shard=int(lot.pool_shard))],
+            legs=[Leg(LOT_POOL, energy(thief), share, debit_shard=pool_shard)],
             guards=guards,
             metadata={"thief": thief, "owner": owner, "lot_id": lot_id},
             response={"entry_id": idem.entry_id, "stolen": share, "lot_id": lot_id},
