@@ -159,11 +159,13 @@ class FunctionPool:
             self._created += 1
             index = self._created
         try:
-            self._idle.append(Environment(self.function, index))
+            env = Environment(self.function, index)
         except Exception:
             with self._available:
                 self._created -= 1
             raise
+        with self._available:
+            self._idle.append(env)
 
     @contextmanager
     def environment(self) -> Iterator[Environment]:
