@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from infra.apigw import eventbridge_event
 from infra.handlers import invoke
@@ -255,3 +257,25 @@ def test_future_epochs_are_never_revealed(seeds_api: Api) -> None:
         path_parameters={"epoch": "tomorrow"},
     )
     assert (status, body["type"]) == (400, "validation-error")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    box_id=st.from_regex(r"[A-Za-z0-9_.-]{1,64}", fullmatch=True), secret=st.binary(min_size=16, max_size=32)
+)
+def test_any_draw_lands_on_a_table_row_and_verifies(box_id: str, secret: bytes) -> None:
+    table = seeds.prize_table()
+    mac, roll, row, won = seeds.compute_draw(secret, box_id, table)
+    assert 0 <= roll < table.total_weight
+    assert won == table.rows[row].seeds
+    published = {"rows": [r.model_dump() for r in table.rows]}
+    assert _independent_draw(secret.hex(), box_id, published) == won
+    proof = {
+        "box_id": box_id,
+        "commitment": seeds.commitment(secret),
+        "table_version": table.version,
+        "hmac": mac,
+        "roll": roll,
+        "row": row,
+    }
+    assert seeds.verify(proof, secret.hex()) == won

@@ -253,3 +253,46 @@ def test_only_the_borrower_can_return(rentals_api: Api, ledger: Ledger) -> None:
 def test_bad_rental_bodies_are_400(rentals_api: Api, body: dict) -> None:
     status, problem, _ = rentals_api.call("POST", "/v1/rentals", body=body, headers={"Idempotency-Key": "k"})
     assert (status, problem["type"]) == (400, "validation-error"), problem
+
+
+def test_the_generic_expiry_sweep_forfeits_an_overdue_rental_once(rentals_api: Api, ledger: Ledger) -> None:
+    from reward_ledger.sweep import jobs_for, sweep_bucket
+
+    fund("alice", 10_000)
+    _, body, _ = borrow(rentals_api)
+    _, kept, _ = borrow(rentals_api, key="b2", item="toy")  # due later: must stay pending
+    clock.set_now(T0 + timedelta(hours=UMBRELLA.loan_hours, minutes=5))
+
+    def sweep() -> int:
+        return sum(sweep_bucket(ledger, job).by_kind.get("hold", 0) for job in jobs_for())
+
+    assert sweep() == 1
+    assert sweep() == 0  # a repeated sweep finds nothing left in the index
+    assert ledger.balance(rentals.FORFEITED) == UMBRELLA.deposit
+    assert wallet(ledger) == 10_000 - UMBRELLA.deposit - TOY.deposit
+    header = ledger.entry(kept["rental_id"])
+    assert header is not None
+    assert header.state == "pending"
+    assert give_back(rentals_api, body["rental_id"])[0] == 409
+    assert give_back(rentals_api, kept["rental_id"], key="r2")[0] == 201
+    assert reconcile().ok
+
+
+def test_borrowers_racing_for_the_last_units_of_a_cabinet(ledger: Ledger, serialised_moto: None) -> None:
+    from tests.seeds.conftest import run_threads
+
+    for i in range(12):
+        fund(f"u{i}", 10_000, f"fund-u{i}")
+    rentals.history_of(ledger, "u0")  # first use of a model builds its client: not in 12 threads at once
+
+    def attempt(i: int) -> object:
+        return rentals.borrow(ledger, f"u{i}", CABINET, "toy", IdempotencyKey("t", f"u{i}", {}))
+
+    results = run_threads(12, attempt)
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(results) - len(refused) == TOY_UNITS
+    assert all(type(r).__name__ == "OutOfStock" for r in refused), refused
+    assert cabinet_units(ledger, "TOY") == 0
+    assert ledger.balance(hold_account("CNY")) == TOY_UNITS * TOY.deposit
+    assert sum(wallet(ledger, f"u{i}") for i in range(12)) == 12 * 10_000 - TOY_UNITS * TOY.deposit
+    assert reconcile().ok
