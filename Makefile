@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 3000
-USER   ?= alice
+# `make token USER=bob`; USER from the shell (the login name) is ignored, the default is alice
 
 .PHONY: test lint typecheck cfn-lint pytest dev bench token clean
 
@@ -35,7 +35,7 @@ dev: $(STAMP)
 	$(BIN)/python -m infra.local --port $(PORT)
 
 token: $(STAMP)
-	@$(BIN)/python -m infra.token $(USER)
+	@$(BIN)/python -m infra.token $(if $(filter command line,$(origin USER)),$(USER),alice)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
