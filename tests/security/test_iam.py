@@ -1,0 +1,114 @@
+"""Least privilege in template.yaml: no wildcard action, no wildcard resource, in any role or queue policy.
+
+Checked on the translated CloudFormation (``infra.template.cloudformation()``), so the statements SAM
+writes itself (dead-letter queue policies) are checked too. The only exceptions are the AWS managed
+policies SAM attaches on its own, listed in ``SAM_MANAGED_POLICIES`` with why (docs/reliability.md):
+they are not in the template and cannot be narrowed from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.template import cloudformation, sam_template
+
+SAM_MANAGED_POLICIES = {
+    # every function: CloudWatch Logs (logs:CreateLogGroup/CreateLogStream/PutLogEvents on "*")
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    # Tracing: Active (X-Ray PutTraceSegments/PutTelemetryRecords... on "*": X-Ray has no resource ARNs)
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    # SQS event source mappings (sqs:ReceiveMessage/DeleteMessage/GetQueueAttributes on "*")
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def resource_text(resource: Any) -> str | None:
+    """The ARN text of a resource (``Fn::Sub`` template or literal); None for ``Ref``/``Fn::GetAtt``."""
+    if isinstance(resource, str):
+        return resource
+    if isinstance(resource, dict) and "Fn::Sub" in resource:
+        sub = resource["Fn::Sub"]
+        return str(sub[0] if isinstance(sub, list) else sub)
+    if isinstance(resource, dict) and ("Fn::GetAtt" in resource or "Ref" in resource):
+        return None  # a named resource of this template: never a wildcard
+    if isinstance(resource, dict) and "Fn::Join" in resource:
+        delimiter, parts = resource["Fn::Join"]
+        return str(delimiter).join(p if isinstance(p, str) else "x" for p in parts)
+    raise AssertionError(f"unexpected resource expression {resource!r}")
+
+
+def statements() -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for logical_id, resource in cloudformation()["Resources"].items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                for statement in as_list(policy["PolicyDocument"]["Statement"]):
+                    found.append((f"{logical_id}/{policy['PolicyName']}", statement))
+        elif resource["Type"] in ("AWS::SQS::QueuePolicy", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for statement in as_list(props["PolicyDocument"]["Statement"]):
+                found.append((logical_id, statement))
+    return found
+
+
+STATEMENTS = statements()
+
+
+def test_there_are_policies_to_check() -> None:
+    functions = [r for r in sam_template()["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    roles = {name.split("/")[0] for name, _ in STATEMENTS if "/" in name}  # inline role policies
+    assert len(roles) == len(functions)  # every function has its own inline least-privilege policy
+
+
+@pytest.mark.parametrize(("where", "statement"), STATEMENTS, ids=[w for w, _ in STATEMENTS])
+def test_no_statement_grants_a_wildcard(where: str, statement: dict[str, Any]) -> None:
+    assert statement.get("Effect") == "Allow"
+    assert "NotAction" not in statement and "NotResource" not in statement
+    for action in as_list(statement["Action"]):
+        assert isinstance(action, str) and "*" not in action, f"{where}: wildcard action {action!r}"
+    for resource in as_list(statement["Resource"]):
+        text = resource_text(resource)
+        if text is None:
+            continue
+        assert text != "*" and not text.endswith(("/*", ":*")), f"{where}: wildcard resource {text!r}"
+        assert "*" not in text, f"{where}: wildcard in resource {text!r}"
+
+
+def test_only_the_documented_sam_managed_policies_are_attached() -> None:
+    attached = {
+        arn
+        for resource in cloudformation()["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Role"
+        for arn in resource["Properties"].get("ManagedPolicyArns", [])
+    }
+    assert attached <= SAM_MANAGED_POLICIES, attached - SAM_MANAGED_POLICIES
+
+
+def test_the_sqs_managed_policy_only_goes_to_queue_consumers() -> None:
+    sam = sam_template()["Resources"]
+    for logical_id, resource in cloudformation()["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        function = logical_id.removesuffix("Role")
+        events = (sam[function]["Properties"].get("Events") or {}).values()
+        consumes_sqs = any(e.get("Type") == "SQS" for e in events)
+        has_policy = any(
+            "AWSLambdaSQSQueueExecutionRole" in arn
+            for arn in resource["Properties"].get("ManagedPolicyArns", [])
+        )
+        assert has_policy == consumes_sqs, function
+
+
+def test_only_the_reconciliation_job_may_scan_the_table() -> None:
+    scanners = {
+        where.split("/")[0]
+        for where, statement in STATEMENTS
+        if any(a == "dynamodb:Scan" for a in as_list(statement["Action"]))
+    }
+    assert scanners == {"ReconcileFunctionRole"}
