@@ -247,6 +247,11 @@ class BoxDayCounter(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default="BOXDAY")
     granted = NumberAttribute(default=0)
+    ttl = NumberAttribute(null=True)  # settled counters are cleaned up by the table's TTL
+
+
+#: a day's box counter is kept this long after the day (events are redelivered for at most one day)
+COUNTER_KEEP = timedelta(days=7)
 
 
 def box_pk(user_id: str) -> str:
@@ -296,7 +301,10 @@ def grant_box(ledger: Ledger, event: PaymentCompleted) -> EntryResult | None:
         return None
     cfg = settings().boxes
     box_id = box_id_for(event.payment_id)
-    day = clock.local_day(clock.parse_iso(event.occurred_at)).isoformat()
+    occurred = clock.parse_iso(event.occurred_at)
+    day = clock.local_day(occurred).isoformat()
+    day_end = clock.next_local_midnight(occurred)
+    counter_ttl = int((day_end + COUNTER_KEEP).timestamp())
     now = clock.iso(clock.now())
     idem = IdempotencyKey("event:payment.completed|seeds.box", event.payment_id, event.model_dump())
     box = BoxItem(
@@ -313,7 +321,7 @@ def grant_box(ledger: Ledger, event: PaymentCompleted) -> EntryResult | None:
         Guard.put(box, BoxItem.pk.does_not_exist(), lambda old: AlreadyDone(f"box {box_id} exists")),
         Guard.update(
             counter,
-            [BoxDayCounter.granted.add(1)],
+            [BoxDayCounter.granted.add(1), BoxDayCounter.ttl.set(counter_ttl)],
             BoxDayCounter.granted.does_not_exist() | (BoxDayCounter.granted < cfg.daily_cap),
             lambda old: _DailyCapHit(f"{event.user_id} reached {cfg.daily_cap} boxes on {day}"),
         ),
