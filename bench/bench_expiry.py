@@ -9,6 +9,7 @@ queries and gets) plus items written (transaction items) are divided by the lots
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -178,18 +179,25 @@ def _calls_per_event() -> dict[str, float]:
         }
 
 
+def _sizes() -> tuple[int, int]:
+    """``BENCH_EXPIRY_USERS=small,large`` (default 2000,20000; the large run is most of make bench's time)."""
+    small, large = (int(n) for n in os.environ.get("BENCH_EXPIRY_USERS", "2000,20000").split(","))
+    return small, large
+
+
 def run() -> dict[str, Any]:
-    small = _sweep_size(2_000)
-    large = _sweep_size(20_000)
+    small_users, large_users = _sizes()
+    small = _sweep_size(small_users)
+    large = _sweep_size(large_users)
     per_event = _calls_per_event()
     per_event["expiry_per_expired_lot"] = large["ddb_calls_per_expired"]
     return {
         "expiry": {
-            "users_2000": small,
-            "users_20000": large,
+            f"users_{small_users}": small,
+            f"users_{large_users}": large,
             "expiry_items_touched_per_expired": {
-                "users_2000": small["expiry_items_touched_per_expired"],
-                "users_20000": large["expiry_items_touched_per_expired"],
+                f"users_{small_users}": small["expiry_items_touched_per_expired"],
+                f"users_{large_users}": large["expiry_items_touched_per_expired"],
                 "target_max": 3,
             },
             "seeding": "expiring users through the payment grant; the other 90 % as lot items by BatchWriteItem",
