@@ -31,7 +31,7 @@ from pynamodb.models import Model
 
 from reward_ledger import charity, clock
 from reward_ledger.config import StrictModel, load_model
-from reward_ledger.errors import AlreadyDone, NotFound, OutOfStock, ValidationFailed
+from reward_ledger.errors import AlreadyDone, NotFound, ValidationFailed
 from reward_ledger.ledger import (
     EntryRequest,
     EntryResult,
@@ -394,42 +394,5 @@ def boxes_view(user_id: str) -> list[dict[str, Any]]:
 def donate_seeds(
     ledger: Ledger, user_id: str, project_id: str, seeds: int, idem: IdempotencyKey
 ) -> EntryResult:
-    """Seeds -> a pooled charity project, never past its target (refused with the remaining amount).
-
-    Same entry, guard and errors as ``charity.donate`` (catalog, pool account and progress item are
-    charity's). It is written out here because ``charity.donate``'s guard condition combines a PynamoDB
-    condition with a Python bool (``does_not_exist() & (amount <= target)``), which raises TypeError on
-    every call; switch back to ``charity.donate`` once that is fixed.
-    """
-    project = charity.catalog().get(project_id)
-    if project is None:
-        raise NotFound(f"no charity project {project_id!r}")
-    if project.asset != SEED:
-        raise ValidationFailed(f"project {project_id} collects {project.asset}, not {SEED}")
-
-    def refused(old: Any) -> OutOfStock | AlreadyDone:
-        raised = int(((old or {}).get("raised") or {}).get("N", 0))
-        remaining = project.target - raised
-        if remaining <= 0:
-            return AlreadyDone(f"project {project_id} reached its target and is closed")
-        return OutOfStock(f"project {project_id} needs only {remaining} more", remaining=remaining)
-
-    progress = charity.ProjectProgress
-    fits = progress.raised <= project.target - seeds
-    condition = (progress.raised.does_not_exist() | fits) if seeds <= project.target else fits
-    guard = Guard.update(
-        progress(pk=charity.progress_key(project_id), sk="PROGRESS"),
-        [progress.raised.add(seeds)],
-        condition,
-        refused,
-    )
-    return ledger.transfer(
-        EntryRequest(
-            idempotency=idem,
-            kind="charity.donation.seed",
-            legs=[Leg(user_account(user_id, "seeds", SEED), charity.pool_account(project), seeds)],
-            guards=[guard],
-            metadata={"project_id": project_id, "user_id": user_id},
-            response={"entry_id": idem.entry_id},
-        )
-    )
+    """Seeds -> a pooled charity project, never past its target (refused with the remaining amount)."""
+    return charity.donate(ledger, user_id, project_id, SEED, seeds, idem)
