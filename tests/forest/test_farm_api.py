@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bench.common import CALLS
 from reward_ledger import clock, farm
 from reward_ledger.charity import ProjectProgress, progress_key
 from reward_ledger.ledger import Ledger, reconcile
@@ -138,6 +139,27 @@ def test_eggs_are_donated_to_egg_projects(farm_api: Api, ledger: Ledger, now: da
         assert (status, problem["type"]) == (400, "validation-error")
     assert view(farm_api)["eggs"] == 1
     assert int(ProjectProgress.get(progress_key("school-lunch"), "PROGRESS").raised) == 1
+    assert reconcile().ok
+
+
+def test_a_donation_is_one_call_and_counts_a_finished_meal_only_when_short(
+    farm_api: Api, ledger: Ledger, now: datetime
+) -> None:
+    meals(farm_api, 4, "a")  # the fourth meal lays egg 1, but nothing has counted it yet
+    assert ledger.balance(farm.eggs_account("alice")) == 0
+    with CALLS.measure():
+        status, body, _ = donate(farm_api, "school-lunch", 1, "d1")
+    assert status == 201, body
+    assert CALLS.calls["TransactWriteItems"] == 3  # refused, the meal counted, the donation
+    meals(farm_api, 5, "b")  # meal 8 lays egg 2, counted when meal 9 starts
+    assert ledger.balance(farm.eggs_account("alice")) == 1
+    with CALLS.measure():
+        assert donate(farm_api, "school-lunch", 1, "d2")[0] == 201
+    assert dict(CALLS.calls) == {"TransactWriteItems": 1}  # enough eggs: no read, one transaction
+    status, problem, _ = donate(farm_api, "school-lunch", 2, "d3")  # meal 9 counted: no egg, still short
+    assert (status, problem["type"]) == (422, "insufficient-funds")
+    assert ledger.balance(farm.eggs_account("alice")) == 0
+    assert int(ProjectProgress.get(progress_key("school-lunch"), "PROGRESS").raised) == 2
     assert reconcile().ok
 
 

@@ -29,7 +29,7 @@ from pynamodb.models import Model
 
 from reward_ledger import charity, clock, sweep
 from reward_ledger.config import StrictModel, load_model
-from reward_ledger.errors import AlreadyDone, LedgerError
+from reward_ledger.errors import AlreadyDone, InsufficientFunds, LedgerError
 from reward_ledger.friends import mutual_guard
 from reward_ledger.ledger import (
     Account,
@@ -295,13 +295,17 @@ def farm_view(ledger: Ledger, user_id: str) -> dict[str, Any]:
 
 
 def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: IdempotencyKey) -> EntryResult:
-    """Donate eggs to a pooled EGG project, after counting any finished meal; never past its target.
+    """Donate eggs to a pooled EGG project; never past its target.
 
     The entry and the target guard are charity's (``charity.donation_guard``), plus the chicken's FIFO
     cursor (``eggs_out``) advanced in the same transaction, which egg expiry relies on.
+
+    Optimistic: the eggs already credited usually cover the gift, so the transaction goes first (one
+    DynamoDB call). Only when it is refused for want of eggs is a finished, uncounted meal settled (which
+    may credit eggs) and the same request tried once more; a refused transaction wrote nothing, so the
+    second try is still the key's first use.
     """
     project = charity.require_project(project_id, "EGG")
-    settle(ledger, user_id)
     guard = charity.donation_guard(project, eggs)
     cursor = Guard.update(
         Chicken(pk=partition(user_id), sk="CHICKEN"),
@@ -309,16 +313,21 @@ def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: Idemp
         None,
         lambda _old: _Moved("chicken changed"),
     )
-    return ledger.transfer(
-        EntryRequest(
-            idempotency=idem,
-            kind="charity.donation.egg",
-            legs=[Leg(eggs_account(user_id), charity.pool_account(project), eggs)],
-            guards=[guard, cursor],
-            metadata={"project_id": project_id, "user_id": user_id},
-            response={"entry_id": idem.entry_id},
-        )
+    request = EntryRequest(
+        idempotency=idem,
+        kind="charity.donation.egg",
+        legs=[Leg(eggs_account(user_id), charity.pool_account(project), eggs)],
+        guards=[guard, cursor],
+        metadata={"project_id": project_id, "user_id": user_id},
+        response={"entry_id": idem.entry_id},
     )
+    try:
+        return ledger.transfer(request)
+    except InsufficientFunds:
+        before = int(_load(user_id).item.eggs_laid or 0)
+        if int(settle(ledger, user_id).item.eggs_laid or 0) == before:
+            raise
+    return ledger.transfer(request)
 
 
 # ---------------------------------------------------------------------------------------------- expiry
