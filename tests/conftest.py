@@ -16,6 +16,8 @@ os.environ.update(
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "RewardLedger",
+        # metrics on, as in AWS (bench.common, imported by some tests, would otherwise turn them off)
+        "POWERTOOLS_METRICS_DISABLED": "false",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 )
