@@ -6,8 +6,11 @@ when the answer is lost: ``ConnectionClosedError`` (connection reset) or ``ReadT
 
 * botocore's standard retry mode resends the same ``TransactWriteItems``; the journal item's condition
   fails and the ledger replays the first result: the money moved once.
-* When every attempt loses its answer, the ledger does not swallow the error (the handler answers 500),
-  and the client's retry of the same POST with the same ``Idempotency-Key`` returns the first result.
+* When the answers stay lost past botocore's attempts, the ledger tries again itself (bounded, jittered,
+  like contention): the next try meets the journal item and replays.
+* When every attempt loses its answer, the ledger gives up with ``RetriesExhausted`` (the handler answers
+  503 ``contention``: retry with the same key), and the client's retry of the same POST with the same
+  ``Idempotency-Key`` returns the first result.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
-from pynamodb.exceptions import TransactWriteError
 
 from infra.apigw import eventbridge_event
 from infra.handlers import invoke
+from reward_ledger.errors import RetriesExhausted
 from reward_ledger.ledger import (
     EntryRequest,
     IdempotencyKey,
@@ -130,9 +133,9 @@ def test_every_answer_lost_then_the_client_retries_the_post_with_its_key(
     assert statuses[0] == 200  # committed on the first attempt
     assert len(statuses) > 1  # botocore did resend (each resend hit the journal item's condition)
     assert all(s == 400 for s in statuses[1:])  # TransactionCanceled: the header exists
-    assert status == 500
+    assert status == 503
     assert headers["content-type"] == "application/problem+json"
-    assert body["type"] == "internal-error"
+    assert body["type"] == "contention"  # "busy, retry with the same Idempotency-Key"
 
     status, body, headers = choose()  # the client retries with the same key once the network is back
     assert status == 201, body
@@ -149,14 +152,7 @@ def test_every_answer_lost_then_the_client_retries_the_post_with_its_key(
     assert reconcile().ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="ledger/core.py _on_failure reads TransactWriteError.cause_response_code, which raises "
-    "AttributeError when the cause is a botocore network error (HTTPClientError.response is None): "
-    "the ConnectionClosedError/ReadTimeoutError is masked by an AttributeError",
-)
-def test_a_network_error_outlasting_botocore_retries_surfaces_as_a_transaction_error(
+def test_a_network_error_outlasting_every_retry_surfaces_as_retries_exhausted(
     moto_server: MotoServer,
 ) -> None:
     ledger = Ledger(sleep=lambda _s: None)
@@ -166,5 +162,32 @@ def test_a_network_error_outlasting_botocore_retries_surfaces_as_a_transaction_e
         kind="faults.all-lost",
         legs=[Leg(ISSUER, wallet, 5)],
     )
-    with answers_lost("reset", times=100), pytest.raises((TransactWriteError, ConnectionClosedError)):
+    with answers_lost("reset", times=100) as statuses, pytest.raises(RetriesExhausted):
         ledger.transfer(request)
+    assert statuses[0] == 200 and len(statuses) > 3  # committed once, then the ledger kept asking
+    assert ledger.balance(wallet) == 5
+    assert len(entries_of("faults.all-lost")) == 1
+    assert ledger.transfer(request).replayed  # once the network is back, the same request replays
+    assert ledger.balance(wallet) == 5
+
+
+@pytest.mark.parametrize("kind", ["reset", "read-timeout"])
+def test_answers_lost_past_botocore_attempts_are_retried_by_the_ledger(
+    moto_server: MotoServer, kind: str
+) -> None:
+    ledger = Ledger(sleep=lambda _s: None)
+    wallet = user_account(f"long-{kind}", "wallet", "CNY")
+    request = EntryRequest(
+        idempotency=IdempotencyKey("faults", f"long-{kind}", {"amount": 40}),
+        kind=f"faults.long-{kind}",
+        legs=[Leg(ISSUER, wallet, 40)],
+        response={"credited": 40},
+    )
+    client = EntryItem._get_connection().connection.client
+    botocore_attempts = client.meta.config.retries["total_max_attempts"]
+    with answers_lost(kind, times=botocore_attempts + 1) as statuses:
+        result = ledger.transfer(request)  # botocore gave up once; the ledger's own retry got through
+    assert statuses[0] == 200 and len(statuses) == botocore_attempts + 1
+    assert result.replayed and result.response == {"credited": 40}
+    assert ledger.balance(wallet) == 40
+    assert len(entries_of(f"faults.long-{kind}")) == 1

@@ -105,7 +105,7 @@ class RateLimited(LedgerError):
 
 
 class RetriesExhausted(LedgerError):
-    """Contention or throttling outlasted the bounded retry: the caller may retry with the same key."""
+    """Contention, throttling or lost answers outlasted the bounded retry: retry with the same key."""
 
     slug = "contention"
     title = "Busy, retry with the same Idempotency-Key"

@@ -25,7 +25,7 @@ from pynamodb.models import Model
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, Forbidden, LedgerError, NotFound
 from reward_ledger.games.catalog import Game, config, game, is_game_id
-from reward_ledger.ledger import Guard, IdempotencyKey, register_model
+from reward_ledger.ledger import Guard, IdempotencyKey, register_model, response_code
 from reward_ledger.ledger.models import LedgerTableMeta
 
 LOCAL_SECRET_DEFAULT = "local-game-secret"  # noqa: S105 - the documented local default (CONTRACT.md)
@@ -96,7 +96,7 @@ def open_session(user_id: str, game_id: str, idem: IdempotencyKey) -> OpenedSess
     try:
         item.save(condition=GameSession.pk.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if response_code(exc) != "ConditionalCheckFailedException":
             raise
         try:
             first = GameSession.get(session_key(session_id), "SESSION", consistent_read=True)

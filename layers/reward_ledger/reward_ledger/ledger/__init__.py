@@ -8,7 +8,7 @@ from reward_ledger.ledger.accounts import (
     system_account,
     user_account,
 )
-from reward_ledger.ledger.core import Ledger, balance_key, entry_key, shard_for
+from reward_ledger.ledger.core import Ledger, balance_key, entry_key, response_code, shard_for
 from reward_ledger.ledger.entries import (
     EntryRequest,
     EntryResult,
@@ -45,6 +45,7 @@ __all__ = [
     "hold_account",
     "reconcile",
     "register_model",
+    "response_code",
     "shard_for",
     "system_account",
     "user_account",

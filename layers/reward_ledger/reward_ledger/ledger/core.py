@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from botocore.exceptions import BotoCoreError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 
 from reward_ledger import clock
 from reward_ledger.config import RetryPolicy, ledger_settings
@@ -370,9 +371,9 @@ class Ledger:
         self, exc: TransactWriteError, request: EntryRequest, items: list[_TxItem], attempt: _Attempt
     ) -> EntryResult | None:
         """Map a cancelled transaction to a replay, a domain error, or ``None`` to try again."""
-        code = exc.cause_response_code
+        code = response_code(exc)
         if code != "TransactionCanceledException":
-            if code in RETRYABLE_ERRORS:
+            if code in RETRYABLE_ERRORS or _lost_on_the_wire(exc):
                 self._backoff(attempt, request)
                 return None
             raise exc
@@ -450,3 +451,20 @@ class Ledger:
             )
         cap = min(self._retry.max_delay_ms, self._retry.base_delay_ms * 2**attempt.retries)
         self._sleep(self._rng.uniform(0, cap) / 1000.0)
+
+
+def response_code(exc: PynamoDBException) -> str | None:
+    """DynamoDB's error code, or ``None`` when no answer came back (PynamoDB's property raises then)."""
+    response = getattr(exc.cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    return cast(str | None, response.get("Error", {}).get("Code"))
+
+
+def _lost_on_the_wire(exc: TransactWriteError) -> bool:
+    """No answer after botocore's own retries (reset, timeout, closed connection).
+
+    The transaction may or may not have committed; trying again is safe because the entry header makes
+    a committed first try come back as a replay, never as a second movement.
+    """
+    return isinstance(exc.cause, BotoCoreError)
