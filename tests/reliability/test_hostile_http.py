@@ -136,12 +136,6 @@ def test_no_request_gets_a_5xx_and_every_error_is_a_problem(
 POST_ROUTES = [path for method, path in ROUTES if method == "POST"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a body that is not UTF-8 reaches the function base64-encoded; Powertools' validation middleware "
-    "decodes it with .decode() and the UnicodeDecodeError becomes a 500 internal-error "
-    "(reward_ledger/edge/http.py make_resolver maps no such error to 400 validation-error)",
-)
 @pytest.mark.parametrize("path", POST_ROUTES)
 def test_a_body_that_is_not_utf8_is_a_400(stack: LocalStack, path: str) -> None:
     concrete = path.replace("{", "").replace("}", "")

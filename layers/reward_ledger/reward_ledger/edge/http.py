@@ -61,6 +61,11 @@ def make_resolver() -> APIGatewayHttpResolver:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
         return problem(400, "validation-error", "Invalid request", detail, errors=errors)
 
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(exc: UnicodeDecodeError) -> Response[str]:
+        # the validation middleware decodes a binary (base64) body before parsing it as JSON
+        return problem(400, "validation-error", "Invalid request", "the body must be UTF-8 encoded JSON")
+
     @app.not_found
     def _not_found(exc: NotFoundError) -> Response[str]:
         return problem(404, "not-found", "Not found", "no such route")
