@@ -14,9 +14,15 @@ guards, journal and history rows), so the difference measured is the idempotency
 * design: one ``TransactWriteItems`` whose journal header is the idempotency record (the replay is the
   header's ``ALL_OLD`` image from the same call).
 
-Three event types go through both: ``choice`` (wallet -> purse, chapter guard, summary), ``game_result``
-(house and sponsor budgets -> cash, session, daily cap, rate and device guards) and ``withdrawal`` (cash ->
-hold under a daily limit). Per event type and side: DynamoDB calls per happy event and per replayed
+Six event types go through both: ``choice`` (wallet -> purse, chapter guard, summary), ``game_result``
+(house and sponsor budgets -> cash, session, daily cap, rate and device guards), ``withdrawal`` (cash ->
+hold under a daily limit), ``collect`` (every ripe own lot -> energy, each lot guarded; both sides first
+query the user's lots, so the design is a ``Query`` and the transaction, the textbook a ``Query`` inside
+its three calls), ``steal`` (a share of a friend's ripe lot -> the thief's energy: friendship check, lot
+guard and once-per-(lot, thief) marker; no read on either side, the lot id carries amount and shard) and
+``donate`` (eggs -> a charity pool: project target guard and the chicken's FIFO cursor). Expiry has no
+textbook counterpart: a sweep has no client request and no Idempotency-Key for Powertools to wrap (its
+exactly-once comes from each lot's guard on both sides), see docs/benchmarks.md. Per event type and side: DynamoDB calls per happy event and per replayed
 duplicate (botocore hook), WCU per happy event (``bench_wcu``'s meter) and events per second (time spent
 inside the event calls only; setup is not timed). ``BENCH_TEXTBOOK_EVENTS`` sets the events per type
 (default 100).
@@ -39,10 +45,11 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from bench.bench_expiry import _pay
 from bench.bench_wcu import METER
 from bench.common import CALLS, moto_ledger_table
 from infra.handlers import LocalContext
-from reward_ledger import clock, savings
+from reward_ledger import charity, clock, farm, forest, friends, payments, savings
 from reward_ledger.games import (
     ResultInput,
     config,
@@ -54,13 +61,20 @@ from reward_ledger.games import (
 )
 from reward_ledger.games.rewards import reset_dry_campaigns
 from reward_ledger.games.sessions import game_of, verify_signature
-from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, external_account, user_account
+from reward_ledger.ledger import (
+    EntryRequest,
+    IdempotencyKey,
+    Ledger,
+    Leg,
+    external_account,
+    user_account,
+)
 
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 SECRET = b"local-game-secret"
 IDEMPOTENCY_TABLE = "TextbookIdempotencyTable"
 TEXTBOOK_TABLE = "TextbookLedgerTable"
-EVENT_TYPES = ("choice", "game_result", "withdrawal")
+EVENT_TYPES = ("choice", "game_result", "withdrawal", "collect", "steal", "donate")
 Action = Callable[[int], Any]
 
 
@@ -77,6 +91,10 @@ def _n(value: int) -> dict[str, str]:
 
 def _s(value: str) -> dict[str, str]:
     return {"S": value}
+
+
+def _compact(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 class Textbook:
@@ -101,6 +119,9 @@ class Textbook:
         self.choice = wrap(self._choice)
         self.game_result = wrap(self._game_result)
         self.withdrawal = wrap(self._withdrawal)
+        self.collect = wrap(self._collect)
+        self.steal = wrap(self._steal)
+        self.donate = wrap(self._donate)
 
     # the same business items as the design, written the usual way
 
@@ -122,6 +143,7 @@ class Textbook:
         kind: str,
         legs: list[tuple[str, str, int]],
         metadata: dict[str, Any],
+        hist: str | None = None,
         **extra: Any,
     ) -> list[dict[str, Any]]:
         now = clock.iso(clock.now())
@@ -138,7 +160,7 @@ class Textbook:
             "created_at": _s(now),
             "postings": postings,
             "metadata": _s(json.dumps(metadata, sort_keys=True)),
-            "hist_pk": _s(legs[0][0]),
+            "hist_pk": _s(hist or legs[0][0]),  # the first user account, as the design's header
             "hist_sk": _s(f"{now}#{entry_id}"),
             **{k: _s(str(v)) for k, v in extra.items()},
         }
@@ -173,7 +195,7 @@ class Textbook:
         pk: str,
         sk: str,
         update: str,
-        condition: str,
+        condition: str | None,
         values: dict[str, Any],
         names: dict[str, str] | None = None,
     ) -> dict[str, Any]:
@@ -181,12 +203,32 @@ class Textbook:
             "TableName": TEXTBOOK_TABLE,
             "Key": {"pk": _s(pk), "sk": _s(sk)},
             "UpdateExpression": update,
-            "ConditionExpression": condition,
             "ExpressionAttributeValues": values,
         }
+        if condition:
+            action["ConditionExpression"] = condition
         if names:
             action["ExpressionAttributeNames"] = names
         return {"Update": action}
+
+    def _check(self, pk: str, sk: str, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ConditionCheck": {
+                "TableName": TEXTBOOK_TABLE,
+                "Key": {"pk": _s(pk), "sk": _s(sk)},
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def _new(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": TEXTBOOK_TABLE,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def _choice(self, request: dict[str, Any]) -> dict[str, Any]:
         user, body = request["user_id"], request["body"]
@@ -263,7 +305,11 @@ class Textbook:
                 self._balance(budget, -boost, guarded=True),
                 self._balance(cash, base + boost, guarded=False),
                 *self._journal(
-                    entry_id, "games.result", [(house, cash, base), (budget, cash, boost)], metadata
+                    entry_id,
+                    "games.result",
+                    [(house, cash, base), (budget, cash, boost)],
+                    metadata,
+                    hist=cash,
                 ),
                 self._guard(
                     f"GSESSION#{session_id}",
@@ -339,6 +385,159 @@ class Textbook:
         )
         return {"withdrawal_id": entry_id, "status": "pending"}
 
+    def _ripe_lots(self, user: str, now: datetime) -> list[dict[str, Any]]:
+        """The read the handler needs first, as the design's: the user's lots still due (paginated)."""
+        now_iso = clock.iso(now)
+        lots: list[dict[str, Any]] = []
+        query: dict[str, Any] = {
+            "TableName": TEXTBOOK_TABLE,
+            "KeyConditionExpression": "pk = :pk AND sk > :due",
+            "ExpressionAttributeValues": {":pk": _s(f"FOREST#{user}"), ":due": _s(f"LOT#{_compact(now)}")},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.client.query(**query)
+            lots.extend(
+                lot
+                for lot in page.get("Items", [])
+                if lot["sk"]["S"].startswith("LOT#")
+                and lot["state"]["S"] == "open"
+                and lot["ripe_at"]["S"] <= now_iso < lot["deadline"]["S"]
+                and int(lot["amount"]["N"]) > int(lot["stolen"]["N"])
+            )
+            if "LastEvaluatedKey" not in page:
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        lots.sort(key=lambda lot: str(lot["deadline"]["S"]))
+        return lots[: forest.settings().lots.max_lots_per_collect]
+
+    def _collect(self, request: dict[str, Any]) -> dict[str, Any]:
+        user = request["user_id"]
+        now = clock.now()
+        now_iso = clock.iso(now)
+        lots = self._ripe_lots(user, now)
+        pool, energy = str(forest.LOT_POOL), str(forest.energy(user))
+        grams = [(lot, int(lot["amount"]["N"]) - int(lot["stolen"]["N"])) for lot in lots]
+        total = sum(g for _, g in grams)
+        entry_id = uuid.uuid4().hex
+        ttl = int((now + timedelta(days=forest.settings().lots.settled_ttl_days)).timestamp())
+        balances = [self._balance(pool, -total, guarded=True), self._balance(energy, total, guarded=False)]
+        self.client.transact_write_items(
+            TransactItems=[
+                *(balances if total else []),
+                *self._journal(
+                    entry_id,
+                    "forest.collect",
+                    [(pool, energy, g) for _, g in grams],
+                    {"user_id": user, "lots": [lot["lot_id"]["S"] for lot in lots]},
+                    hist=energy,
+                ),
+                *(
+                    self._guard(
+                        lot["pk"]["S"],
+                        lot["sk"]["S"],
+                        "SET #state = :collected, settled_by = :entry, #ttl = :ttl REMOVE exp_bucket, exp_kind",
+                        "#state = :open AND stolen = :stolen AND ripe_at <= :now AND deadline > :now",
+                        {
+                            ":collected": _s("collected"),
+                            ":open": _s("open"),
+                            ":entry": _s(entry_id),
+                            ":ttl": _n(ttl),
+                            ":stolen": lot["stolen"],
+                            ":now": _s(now_iso),
+                        },
+                        {"#state": "state", "#ttl": "ttl"},
+                    )
+                    for lot, _ in grams
+                ),
+            ]
+        )
+        return {"entry_id": entry_id, "collected": total, "lots": len(lots)}
+
+    def _steal(self, request: dict[str, Any]) -> dict[str, Any]:
+        thief, owner, lot_id = request["user_id"], request["friend_id"], request["body"]["lot_id"]
+        now = clock.now()
+        now_iso = clock.iso(now)
+        _, amount_text, shard_text = lot_id.rsplit("-", 2)  # the lot id carries amount and shard: no read
+        amount, rules = int(amount_text), forest.settings().steal
+        share = max(1, amount * rules.share_percent // 100)
+        cap = amount * rules.max_stolen_percent // 100
+        pool, energy = str(forest.LOT_POOL), str(forest.energy(thief))
+        entry_id = uuid.uuid4().hex
+        ttl = int((now + timedelta(days=forest.settings().lots.settled_ttl_days)).timestamp())
+        self.client.transact_write_items(
+            TransactItems=[
+                self._check(
+                    friends.pair_key(thief, owner),
+                    "PAIR",
+                    "contains(asked, :thief) AND contains(asked, :owner)",
+                    {":thief": _s(thief), ":owner": _s(owner)},
+                ),
+                self._new(
+                    {
+                        "pk": _s(f"STEAL#{owner}#{lot_id}"),
+                        "sk": _s(thief),
+                        "entry_id": _s(entry_id),
+                        "ttl": _n(ttl),
+                    }
+                ),
+                self._guard(
+                    forest.partition(owner),
+                    f"LOT#{lot_id}",
+                    "ADD stolen :share",
+                    "attribute_exists(pk) AND amount = :amount AND pool_shard = :shard AND #state = :open"
+                    " AND ripe_at <= :now AND deadline > :now AND stolen <= :most",
+                    {
+                        ":share": _n(share),
+                        ":amount": _n(amount),
+                        ":shard": _n(int(shard_text)),
+                        ":open": _s("open"),
+                        ":now": _s(now_iso),
+                        ":most": _n(cap - share),
+                    },
+                    {"#state": "state"},
+                ),
+                self._balance(pool, -share, guarded=True),
+                self._balance(energy, share, guarded=False),
+                *self._journal(
+                    entry_id,
+                    "forest.steal",
+                    [(pool, energy, share)],
+                    {"thief": thief, "owner": owner, "lot_id": lot_id},
+                    hist=energy,
+                ),
+            ]
+        )
+        return {"entry_id": entry_id, "stolen": share, "lot_id": lot_id}
+
+    def _donate(self, request: dict[str, Any]) -> dict[str, Any]:
+        user, body = request["user_id"], request["body"]
+        project = charity.require_project(body["project_id"], "EGG")
+        eggs = int(body["eggs"])
+        donor, pool = str(farm.eggs_account(user)), str(charity.pool_account(project))
+        entry_id = uuid.uuid4().hex
+        self.client.transact_write_items(
+            TransactItems=[
+                self._balance(donor, -eggs, guarded=True),
+                self._balance(pool, eggs, guarded=False),
+                *self._journal(
+                    entry_id,
+                    "charity.donation.egg",
+                    [(donor, pool, eggs)],
+                    {"project_id": project.project_id, "user_id": user},
+                ),
+                self._guard(
+                    charity.progress_key(project.project_id),
+                    "PROGRESS",
+                    "ADD raised :eggs",
+                    "attribute_not_exists(raised) OR raised <= :room",
+                    {":eggs": _n(eggs), ":room": _n(project.target - eggs)},
+                ),
+                self._guard(farm.partition(user), "CHICKEN", "ADD eggs_out :eggs", None, {":eggs": _n(eggs)}),
+            ]
+        )
+        return {"entry_id": entry_id}
+
 
 def _create_tables(client: Any) -> None:
     client.create_table(
@@ -372,6 +571,15 @@ def _seed_textbook(client: Any, puts: list[dict[str, Any]]) -> None:
 
 def _balance_item(account: str, amount: int) -> dict[str, Any]:
     return {"pk": _s(f"BAL#{account}"), "sk": _s("BAL"), "balance": _n(amount)}
+
+
+def _lot_item(user: str, grams: int) -> dict[str, Any]:
+    """A lot as a payment grants it now (the forest's own lot item: same attributes, same id format)."""
+    lot = forest.new_lot(
+        user, grams, clock.now(), "Asia/Shanghai", f"e{uuid.uuid4().hex}", external_account("payments", "O2")
+    )
+    item: dict[str, Any] = lot.guard.kwargs["Item"]
+    return item
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -535,6 +743,96 @@ def run() -> dict[str, Any]:
 
             out["design"]["withdrawal"] = _side(design_withdrawal, design_withdrawal, events)
             out["textbook"]["withdrawal"] = _side(textbook_withdrawal, textbook_withdrawal, events)
+
+            # forest: lots granted now by payments, ripe two hours later ------------------------------
+            grams = payments.categories()["transit"].oxygen
+            friends.befriend("owner", "thief")
+            friends.befriend("thief", "owner")
+            lots = [_pay(ledger, "owner", f"o{i}").response["lot_id"] for i in range(events)]
+            for i in range(events):
+                _pay(ledger, f"c{i}", f"c{i}")
+            towner_lots = [_lot_item("towner", grams) for _ in range(events)]
+            _seed_textbook(
+                client,
+                [
+                    _balance_item(str(forest.LOT_POOL), 2 * events * grams),
+                    {
+                        "pk": _s(friends.pair_key("towner", "tthief")),
+                        "sk": _s("PAIR"),
+                        "asked": {"SS": ["towner", "tthief"]},
+                    },
+                    *towner_lots,
+                    *(_lot_item(f"tc{i}", grams) for i in range(events)),
+                ],
+            )
+            tlots = [str(lot["lot_id"]["S"]) for lot in towner_lots]
+            clock.set_now(T0 + timedelta(hours=2))
+
+            # collect: the user's ripe lots are read first on both sides
+            route = "POST /v1/forest/collect"
+
+            def design_collect(i: int) -> Any:
+                user = f"c{i}"
+                idem = IdempotencyKey(f"user:{user}|{route}", f"c-{i}", {"path": {}, "body": {}})
+                return forest.collect(ledger, user, idem)
+
+            def textbook_collect(i: int) -> Any:
+                request = {"user_id": f"tc{i}", "route": route, "key": f"c-{i}", "body": {}}
+                return textbook.collect(request=request)
+
+            out["design"]["collect"] = _side(design_collect, design_collect, events)
+            out["textbook"]["collect"] = _side(textbook_collect, textbook_collect, events)
+
+            # steal: a share of each of a friend's lots, once per lot
+            route = "POST /v1/forest/friends/{friend_id}/steal"
+
+            def design_steal(i: int) -> Any:
+                body = {"lot_id": lots[i]}
+                idem = IdempotencyKey(
+                    f"user:thief|{route}", f"s-{i}", {"path": {"friend_id": "owner"}, "body": body}
+                )
+                return forest.steal(ledger, "thief", "owner", lots[i], idem)
+
+            def textbook_steal(i: int) -> Any:
+                request = {
+                    "user_id": "tthief",
+                    "route": route,
+                    "key": f"s-{i}",
+                    "friend_id": "towner",
+                    "body": {"lot_id": tlots[i]},
+                }
+                return textbook.steal(request=request)
+
+            out["design"]["steal"] = _side(design_steal, design_steal, events)
+            out["textbook"]["steal"] = _side(textbook_steal, textbook_steal, events)
+
+            # donate: one egg of the credited ones to a pooled project ---------------------------------
+            eggs = external_account("bench", "EGG")
+            for i in range(events):
+                ledger.transfer(
+                    EntryRequest(
+                        idempotency=IdempotencyKey("bench-fund", f"d{i}/eggs"),
+                        kind="bench",
+                        legs=[Leg(eggs, farm.eggs_account(f"d{i}"), 5)],
+                    )
+                )
+            _seed_textbook(
+                client, [_balance_item(str(farm.eggs_account(f"td{i}")), 5) for i in range(events)]
+            )
+            route = "POST /v1/farm/donations"
+            donation = {"project_id": "school-lunch", "eggs": 1}
+
+            def design_donate(i: int) -> Any:
+                user = f"d{i}"
+                idem = IdempotencyKey(f"user:{user}|{route}", f"d-{i}", {"path": {}, "body": donation})
+                return farm.donate(ledger, user, "school-lunch", 1, idem)
+
+            def textbook_donate(i: int) -> Any:
+                request = {"user_id": f"td{i}", "route": route, "key": f"d-{i}", "body": donation}
+                return textbook.donate(request=request)
+
+            out["design"]["donate"] = _side(design_donate, design_donate, events)
+            out["textbook"]["donate"] = _side(textbook_donate, textbook_donate, events)
         finally:
             clock.set_now(None)
             CALLS.reset()
