@@ -156,6 +156,31 @@ def test_the_daily_withdrawal_limit(
     assert games_ledger.balance(CASH) == 11
 
 
+def test_only_money_that_left_counts_against_the_daily_limit(
+    games_api: Api, withdrawals_api: Api, withdrawal_queue: str, games_ledger: Ledger, monkeypatch
+) -> None:
+    earn(games_api, 3)  # 36 fen
+    patch_config(monkeypatch, "withdrawals", daily_limit=25)
+    patch_config(monkeypatch, "risk", max_auto_amount=12)
+    assert withdraw(withdrawals_api, 15)[0] == 202
+    assert run_worker(drain(withdrawal_queue)) == {"batchItemFailures": []}  # rejected: 15 > 12
+    assert withdraw(withdrawals_api, 20)[0] == 202  # 15 + 20 > 25, but the rejected 15 was given back
+    run_worker(drain(withdrawal_queue))
+    assert withdraw(withdrawals_api, 12)[0] == 202
+    run_worker(drain(withdrawal_queue))  # paid out: 12 of today's 25 are used
+    assert games_ledger.balances([CASH, WALLET]) == {CASH: 24, WALLET: 12}
+    status, body, _ = withdraw(withdrawals_api, 14)
+    assert (status, body["type"]) == (422, "daily-cap-reached")
+    _, pending, _ = withdraw(withdrawals_api, 13)  # 12 + 13 = 25: the last of today's limit
+    drain(withdrawal_queue)  # the message is lost: the hold timeout voids it
+    games_ledger.time_out(pending["withdrawal_id"])
+    assert status_of(withdrawals_api, pending["withdrawal_id"])[1]["status"] == "rejected"
+    games_ledger.time_out(pending["withdrawal_id"])  # a repeated timeout gives nothing back twice
+    assert withdraw(withdrawals_api, 13)[0] == 202  # the timed-out 13 was given back, once
+    assert withdraw(withdrawals_api, 10)[0] == 422
+    assert reconcile().ok
+
+
 def test_malformed_withdrawals_are_400(withdrawals_api: Api) -> None:
     for amount in (1.5, "20", -5, 0, None):
         status, body, _ = withdraw(withdrawals_api, amount)

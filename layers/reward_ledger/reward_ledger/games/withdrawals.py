@@ -7,6 +7,8 @@
 * The worker reads the entry, applies the risk rules (data) and posts (to the wallet) or voids (back to
   cash). ``Ledger.resolve`` is exactly once: a redelivered message replays, never pays twice.
 * A pending withdrawal carries a hold timeout (void): if its message is lost, the expiry sweep voids it.
+* A void (risk rejection, timeout, operator) gives its amount back to the day's limit in the same
+  transaction that returns the cash: only money that left counts against the limit.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from reward_ledger.ledger import (
     Ledger,
     Leg,
     expiry_for,
+    on_resolve,
     register_model,
     user_account,
 )
@@ -83,12 +86,29 @@ def request_withdrawal(
         kind=WITHDRAWAL_KIND,
         legs=[Leg(user_account(user_id, "cash", "CNY"), user_account(user_id, "wallet", "CNY"), amount)],
         guards=[guard],
-        metadata={"user_id": user_id, "amount": amount},
+        metadata={"user_id": user_id, "amount": amount, "day": day},
         response={"withdrawal_id": eid, "status": "pending"},
         status_code=202,
     )
     timeout = now + timedelta(hours=settings.pending_timeout_hours)
     return ledger.hold(request, expiry=expiry_for(eid, timeout), on_timeout="void")
+
+
+def _limit_given_back(header: EntryItem, action: Literal["post", "void"]) -> list[Guard]:
+    """On a void, the day's counter loses the amount again (no condition: a void must never be refused;
+    a counter already gone by TTL is recreated negative on a long-past day, which nothing reads)."""
+    meta = header.metadata or {}
+    if action != "void" or "day" not in meta:
+        return []
+    counter = DailyWithdrawn(pk=f"GWDAY#{meta['user_id']}", sk=str(meta["day"]))
+    return [Guard.update(counter, [DailyWithdrawn.amount.add(-int(meta["amount"]))], None, _never)]
+
+
+def _never(_old: Mapping[str, Any] | None) -> LedgerError:  # pragma: no cover - the guard has no condition
+    return LedgerError("unconditional guard failed")
+
+
+on_resolve(WITHDRAWAL_KIND, _limit_given_back)
 
 
 def _withdrawal(ledger: Ledger, withdrawal_id: str) -> EntryItem:

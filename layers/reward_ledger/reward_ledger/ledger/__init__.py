@@ -8,7 +8,7 @@ from reward_ledger.ledger.accounts import (
     system_account,
     user_account,
 )
-from reward_ledger.ledger.core import Ledger, balance_key, entry_key, response_code, shard_for
+from reward_ledger.ledger.core import Ledger, balance_key, entry_key, on_resolve, response_code, shard_for
 from reward_ledger.ledger.entries import (
     EntryRequest,
     EntryResult,
@@ -43,6 +43,7 @@ __all__ = [
     "expiry_for",
     "external_account",
     "hold_account",
+    "on_resolve",
     "reconcile",
     "register_model",
     "response_code",

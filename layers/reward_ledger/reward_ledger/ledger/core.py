@@ -57,6 +57,20 @@ _OP_ORDER: dict[GuardOp, int] = {"ConditionCheck": 0, "Delete": 1, "Put": 2, "Up
 MAX_TRANSACTION_ITEMS = 100
 
 
+ResolutionGuards = Callable[[EntryItem, Literal["post", "void"]], Sequence[Guard]]
+_RESOLUTION_GUARDS: dict[str, ResolutionGuards] = {}
+
+
+def on_resolve(kind: str, guards: ResolutionGuards) -> None:
+    """Let the feature that owns two-phase entries of ``kind`` add guards to their post or void.
+
+    Every path that resolves an entry (its worker, an operator, the hold timeout of the expiry sweep)
+    goes through :meth:`Ledger.resolve`, so feature state that must follow the outcome (a daily limit
+    given back on a void) changes in the same transaction as the money, whoever resolves it.
+    """
+    _RESOLUTION_GUARDS[kind] = guards
+
+
 def shard_for(seed: str, account: Account, shards: int) -> int:
     """Stable shard of ``account`` for an entry: spreads a storm of entries evenly over the shards."""
     if shards <= 1:
@@ -180,11 +194,12 @@ class Ledger:
                 f"entry {entry_id} is already {(old or {}).get('state', {}).get('S', 'resolved')}"
             ),
         )
+        extra = _RESOLUTION_GUARDS.get(str(header.kind))
         request = EntryRequest(
             idempotency=IdempotencyKey("resolve", entry_id, {"action": action}),
             kind=f"{header.kind}.{action}",
             legs=legs,
-            guards=[guard],
+            guards=[guard, *(extra(header, action) if extra else ())],
             metadata={"pending_entry": entry_id, "actor": actor, "note": note},
             response={"entry_id": entry_id, "state": new_state},
         )
