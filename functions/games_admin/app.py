@@ -1,29 +1,34 @@
-"""Operator review of held game rewards: POST /v1/admin/held-rewards/{entry_id}/approve|reject.
+"""Operator review of held game rewards: GET /v1/admin/held-rewards (the queue, per UTC day) and
+POST /v1/admin/held-rewards/{entry_id}/approve|reject.
 
 Normal user tokens cannot reach it: the route requires the ``ledger/admin`` scope at the JWT
 authorizer (template) and the handler checks it again (``scope`` or ``cognito:groups`` claim). The
 resolving entry records the operator (``actor``) and the note: the audit trail.
 """
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
+from reward_ledger import clock
 from reward_ledger.edge.http import (
     caller_id,
     claims,
     entry_response,
     idempotency_key,
+    json_response,
     make_resolver,
 )
 from reward_ledger.errors import Forbidden
 from reward_ledger.games import review_held
+from reward_ledger.games.review import held_rewards
 from reward_ledger.runtime import ledger
 
 ADMIN_SCOPE = "ledger/admin"
@@ -70,6 +75,16 @@ def _review(entry_id: str, body: Review, action: Literal["post", "void"]) -> Res
         )
     logger.info("held reward reviewed", extra={"entry_id": entry_id, "action": action, "actor": actor})
     return entry_response(result)
+
+
+@app.get("/v1/admin/held-rewards", summary="Held game rewards still waiting for review, oldest first")
+@tracer.capture_method
+def list_held(
+    day: Annotated[date | None, Query(description="UTC day the rewards were held; default today")] = None,
+    after: Annotated[str | None, Query(max_length=120, description="`next` of the previous page")] = None,
+) -> Response[str]:
+    operator_id()
+    return json_response(200, held_rewards(day or clock.now().date(), after=after))
 
 
 @app.post("/v1/admin/held-rewards/<entry_id>/approve", summary="Pay a held game reward to the user")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from reward_ledger.games import config
+from reward_ledger.games import review as review_module
 from reward_ledger.ledger import Ledger, hold_account, reconcile, user_account
 from tests.conftest import Api
 from tests.games.conftest import CAMPAIGN_FUNDS, HOUSE_FUNDS, Player, advance, key
@@ -145,3 +146,50 @@ def test_only_held_game_rewards_can_be_reviewed(games_api: Api, admin_api: Api, 
     assert (status, body["type"]) == (404, "not-found")
     status, body, _ = review(admin_api, "enosuchentry", "reject")
     assert (status, body["type"]) == (404, "not-found")
+
+
+def queue(admin_api: Api, claims: dict[str, Any] | None = None, **query: str):
+    return admin_api.call("GET", "/v1/admin/held-rewards", query=query or None, claims=claims or ADMIN)
+
+
+def test_the_review_queue_lists_exactly_the_pending_held_rewards(
+    games_api: Api, admin_api: Api, games_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    player = Player(games_api)
+    held = [player.play(score=1001, duration_ms=60_000)[1]["entry_id"] for _ in range(3)]
+    assert player.play()[1]["status"] == "credited"  # a paid result is never queued
+    status, body, _ = queue(admin_api)
+    assert status == 200, body
+    assert [h["entry_id"] for h in body["held"]] == held  # oldest first
+    first = body["held"][0]
+    assert (first["user_id"], first["game_id"], first["granted"], first["sponsored"]) == (
+        "alice",
+        "puzzle",
+        12,
+        2,
+    )
+    assert first["suspect"] == ["score-above-max"] and first["review_by"] > first["held_at"]
+    assert body["next"] is None
+
+    monkeypatch.setattr(review_module, "PAGE_LIMIT", 2)
+    _, page, _ = queue(admin_api)
+    assert [h["entry_id"] for h in page["held"]] == held[:2]
+    _, rest, _ = queue(admin_api, after=page["next"])
+    assert [h["entry_id"] for h in rest["held"]] == held[2:]
+    monkeypatch.setattr(review_module, "PAGE_LIMIT", 100)
+
+    assert review(admin_api, held[0], "approve")[0] == 201
+    assert review(admin_api, held[1], "reject")[0] == 201
+    games_ledger.time_out(held[2])  # nobody reviewed it in time: voided by the hold timeout
+    assert queue(admin_api)[1]["held"] == []
+    assert queue(admin_api, day="2020-01-01")[1]["held"] == []
+    assert reconcile().ok
+
+
+def test_only_operators_see_the_review_queue(games_api: Api, admin_api: Api) -> None:
+    Player(games_api).play(score=1001, duration_ms=60_000)
+    status, body, _ = queue(admin_api, {"sub": "alice"})
+    assert (status, body["type"]) == (403, "forbidden")
+    for bad in ({"day": "yesterday"}, {"after": "not-a-position"}):
+        status, body, _ = queue(admin_api, **bad)
+        assert (status, body["type"]) == (400, "validation-error")

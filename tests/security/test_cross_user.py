@@ -119,6 +119,7 @@ def attempts(w: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
             f"/v1/admin/held-rewards/{w['withdrawal']}/approve",
             {"note": "mine"},
         ),
+        "list the held rewards without the admin scope": ("GET", "/v1/admin/held-rewards", None),
         "reject A's withdrawal without the admin scope": (
             "POST",
             f"/v1/admin/held-rewards/{w['withdrawal']}/reject",
@@ -138,6 +139,7 @@ ATTEMPTS = [
     "read A's rental",
     "approve a held reward without the admin scope",
     "reject A's withdrawal without the admin scope",
+    "list the held rewards without the admin scope",
 ]
 
 

@@ -30,6 +30,7 @@ from reward_ledger.errors import (
     NotFound,
     RetriesExhausted,
 )
+from reward_ledger.games import review
 from reward_ledger.games.antifraud import (
     DeviceShared,
     RateExceeded,
@@ -49,6 +50,7 @@ from reward_ledger.ledger import (
     Leg,
     expiry_for,
     external_account,
+    on_resolve,
     register_model,
     user_account,
 )
@@ -223,6 +225,10 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
             "campaign_id": campaign.campaign_id if campaign is not None and sponsored else None,
             "suspect": list(plan.reasons),
         }
+        review_by = now + timedelta(hours=settings.held_review_hours)
+        if held:  # listed for the operators in the same transaction, unlisted by whoever resolves it
+            metadata["review"] = review.review_key(eid, now)
+            guards.append(review.listed(eid, now, review_by, metadata))
         request = EntryRequest(
             idempotency=idem,
             kind=RESULT_KIND,
@@ -233,7 +239,6 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
         )
         try:
             if held:
-                review_by = now + timedelta(hours=settings.held_review_hours)
                 return ledger.hold(request, expiry=expiry_for(eid, review_by), on_timeout="void")
             return ledger.transfer(request)
         except CounterRefused as refused:
@@ -267,6 +272,9 @@ def review_held(
     if header is None or header.kind != RESULT_KIND or header.pending is None:
         raise NotFound(f"no held game reward {entry_id}")
     return ledger.resolve(entry_id, action, actor=actor, note=note)
+
+
+on_resolve(RESULT_KIND, review.unlisted)
 
 
 # ---------------------------------------------------------------------- budgets

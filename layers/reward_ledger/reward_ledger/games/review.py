@@ -1,0 +1,112 @@
+"""The operators' review queue of held game rewards.
+
+A held reward writes, in its own hold transaction, a review item ``pk=HELDREVIEW#<UTC day held>``,
+``sk=<held_at>#<entry_id>``; whoever resolves the hold (an operator's approve or reject, or the hold
+timeout of the expiry sweep) deletes it in the resolving transaction. So the queue lists exactly the
+rewards still pending, one Query per day, oldest first, without scanning the journal. A day's partition
+only takes the suspect results of that day.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from reward_ledger import clock
+from reward_ledger.errors import LedgerError, ValidationFailed
+from reward_ledger.ledger import Guard, register_model
+from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
+
+PAGE_LIMIT = 100
+_AFTER = re.compile(r"^[0-9T:.+Z-]{10,40}#[a-z0-9]{1,64}$")
+
+
+@register_model
+class HeldReview(Model):
+    """One held game reward waiting for an operator (deleted when the hold is resolved)."""
+
+    class Meta(LedgerTableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entry_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    game_id = UnicodeAttribute()
+    granted = NumberAttribute()
+    sponsored = NumberAttribute()
+    suspect = ListAttribute(of=UnicodeAttribute)
+    held_at = UnicodeAttribute()
+    review_by = UnicodeAttribute()
+
+
+def _partition(day: date) -> str:
+    return f"HELDREVIEW#{day.isoformat()}"
+
+
+def review_key(entry_id: str, held_at: datetime) -> dict[str, str]:
+    """Where a hold's review item lives; kept in the entry's metadata so the resolution finds it."""
+    return {"pk": _partition(held_at.date()), "sk": f"{clock.iso(held_at)}#{entry_id}"}
+
+
+def listed(entry_id: str, held_at: datetime, review_by: datetime, meta: Mapping[str, Any]) -> Guard:
+    """The review item, put in the hold's transaction (its key is new: the entry id is)."""
+    key = review_key(entry_id, held_at)
+    item = HeldReview(
+        pk=key["pk"],
+        sk=key["sk"],
+        entry_id=entry_id,
+        user_id=str(meta["user_id"]),
+        game_id=str(meta["game_id"]),
+        granted=int(meta["granted"]),
+        sponsored=int(meta["sponsored"]),
+        suspect=[str(reason) for reason in meta["suspect"]],
+        held_at=clock.iso(held_at),
+        review_by=clock.iso(review_by),
+    )
+    return Guard.put(item, HeldReview.pk.does_not_exist(), _never)
+
+
+def unlisted(header: EntryItem, _action: Literal["post", "void"]) -> list[Guard]:
+    """The resolution's guard: the review item goes, whichever way and whoever resolved."""
+    key = (header.metadata or {}).get("review")
+    if not isinstance(key, Mapping):
+        return []
+    return [Guard.delete(HeldReview(pk=str(key["pk"]), sk=str(key["sk"])), None, _never)]
+
+
+def _never(_old: Mapping[str, Any] | None) -> LedgerError:  # pragma: no cover - no condition can fail
+    return LedgerError("the review queue item changed unexpectedly")
+
+
+def held_rewards(day: date, *, after: str | None = None) -> dict[str, Any]:
+    """The rewards held on ``day`` (UTC) and still pending, oldest first; ``next`` pages on."""
+    limit = PAGE_LIMIT
+    if after is not None and not _AFTER.match(after):
+        raise ValidationFailed("after is not a position this API returned")
+    condition = HeldReview.sk > after if after else None
+    items = list(
+        HeldReview.query(_partition(day), range_key_condition=condition, limit=limit, consistent_read=True)
+    )
+    return {
+        "day": day.isoformat(),
+        "held": [
+            {
+                "entry_id": item.entry_id,
+                "user_id": item.user_id,
+                "game_id": item.game_id,
+                "granted": int(item.granted),
+                "sponsored": int(item.sponsored),
+                "suspect": list(item.suspect or []),
+                "held_at": item.held_at,
+                "review_by": item.review_by,
+            }
+            for item in items
+        ],
+        "next": items[-1].sk if len(items) == limit else None,
+    }
