@@ -209,11 +209,13 @@ def test_refusals(rentals_api: Api, ledger: Ledger) -> None:
 
 
 def test_a_cabinet_runs_out_of_units(rentals_api: Api, ledger: Ledger) -> None:
-    fund("alice", 100_000)
-    statuses = [borrow(rentals_api, key=f"t{i}", item="toy")[0] for i in range(TOY_UNITS + 1)]
+    borrowers = ["alice", "alice", "alice", "bob", "bob", "bob"]  # at most 3 out each
+    for user in ("alice", "bob"):
+        fund(user, 100_000, f"fund-{user}")
+    statuses = [borrow(rentals_api, user=u, key=f"t{i}", item="toy")[0] for i, u in enumerate(borrowers)]
     assert statuses == [201] * TOY_UNITS + [422]
     assert cabinet_units(ledger, "TOY") == 0
-    assert wallet(ledger) == 100_000 - TOY_UNITS * TOY.deposit
+    assert wallet(ledger) + wallet(ledger, "bob") == 200_000 - TOY_UNITS * TOY.deposit
     _, view, _ = rentals_api.call(
         "GET",
         f"/v1/cabinets/{CABINET}",
@@ -295,4 +297,23 @@ def test_borrowers_racing_for_the_last_units_of_a_cabinet(ledger: Ledger, serial
     assert cabinet_units(ledger, "TOY") == 0
     assert ledger.balance(hold_account("CNY")) == TOY_UNITS * TOY.deposit
     assert sum(wallet(ledger, f"u{i}") for i in range(12)) == 12 * 10_000 - TOY_UNITS * TOY.deposit
+    assert reconcile().ok
+
+
+def test_a_user_has_at_most_the_configured_rentals_out(rentals_api: Api, ledger: Ledger) -> None:
+    limit = rentals.settings().max_out_per_user
+    fund("alice", 100_000)
+    out = [borrow(rentals_api, key=f"b{i}")[1]["rental_id"] for i in range(limit)]
+    before = (wallet(ledger), cabinet_units(ledger))
+    status, problem, _ = borrow(rentals_api, key="one-too-many")
+    assert (status, problem["type"]) == (429, "rate-limited")
+    assert (wallet(ledger), cabinet_units(ledger)) == before  # refused: no deposit, no unit moved
+    assert give_back(rentals_api, out[0], key="r0")[0] == 201  # a return frees a place...
+    assert borrow(rentals_api, key="after-return")[0] == 201
+    assert borrow(rentals_api, key="again-too-many")[0] == 429
+    clock.set_now(T0 + timedelta(hours=UMBRELLA.loan_hours + 1))
+    ledger.time_out(out[1])  # ...and so does a forfeit, once however often the timeout runs
+    ledger.time_out(out[1])
+    assert borrow(rentals_api, key="after-forfeit")[0] == 201
+    assert borrow(rentals_api, key="full-again")[0] == 429
     assert reconcile().ok

@@ -31,7 +31,7 @@ from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.config import StrictModel, load_model
-from reward_ledger.errors import AlreadyDone, InsufficientFunds, NotFound, OutOfStock
+from reward_ledger.errors import AlreadyDone, InsufficientFunds, NotFound, OutOfStock, RateLimited
 from reward_ledger.ledger import (
     Account,
     EntryRequest,
@@ -43,11 +43,12 @@ from reward_ledger.ledger import (
     entry_key,
     expiry_for,
     external_account,
+    on_resolve,
     register_model,
     system_account,
     user_account,
 )
-from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 RENTAL_KIND = "rental"
@@ -86,6 +87,7 @@ class Tier(StrictModel):
 
 class RentalSettings(BaseModel):
     on_timeout: Literal["post"]
+    max_out_per_user: PositiveInt
     items: list[RentalItem]
     cabinets: list[Cabinet]
     tiers: list[Tier] = Field(min_length=1)
@@ -154,6 +156,7 @@ class RentalHistory(Model):
     borrowed = NumberAttribute(default=0)
     on_time = NumberAttribute(default=0)
     late = NumberAttribute(default=0)
+    out = NumberAttribute(null=True)  # rentals not over yet (neither returned nor forfeited)
 
 
 @register_model
@@ -257,11 +260,12 @@ def borrow(
     if deposit:
         legs.insert(0, Leg(deposit_account(user_id), FORFEITED, deposit))
     rental_id = idem.entry_id
+    limit = settings().max_out_per_user
     history = Guard.update(
         RentalHistory(pk=history_key(user_id), sk="HISTORY"),
-        [RentalHistory.borrowed.add(1)],
-        None,
-        lambda old: AlreadyDone("rental history refused the update"),
+        [RentalHistory.borrowed.add(1), RentalHistory.out.add(1)],
+        RentalHistory.out.does_not_exist() | (RentalHistory.out < limit),
+        lambda old: RateLimited(f"at most {limit} rentals at once: return one first"),
     )
     request = EntryRequest(
         idempotency=idem,
@@ -292,6 +296,25 @@ def borrow(
         if exc.context.get("account") == str(stock):
             raise OutOfStock(f"cabinet {cabinet_id} has no {item.item} left") from exc
         raise
+
+
+def _rental_over(header: EntryItem, _action: Literal["post", "void"]) -> list[Guard]:
+    """Returned (void) or forfeited (post, by the timeout sweep): one rental fewer out, in the same
+    transaction, whoever ends it."""
+    user_id = str((header.metadata or {}).get("user_id", ""))
+    if not user_id:
+        return []
+    return [
+        Guard.update(
+            RentalHistory(pk=history_key(user_id), sk="HISTORY"),
+            [RentalHistory.out.add(-1)],
+            None,
+            lambda old: AlreadyDone("rental history refused the update"),
+        )
+    ]
+
+
+on_resolve(RENTAL_KIND, _rental_over)
 
 
 def _own_rental(ledger: Ledger, user_id: str, rental_id: str) -> tuple[str, dict[str, Any]]:
