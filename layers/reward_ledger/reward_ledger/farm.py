@@ -44,6 +44,7 @@ from reward_ledger.ledger import (
     external_account,
     register_model,
     system_account,
+    unconditional,
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
@@ -311,7 +312,7 @@ def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: Idemp
         Chicken(pk=partition(user_id), sk="CHICKEN"),
         [Chicken.eggs_out.add(eggs)],
         None,
-        lambda _old: _Moved("chicken changed"),
+        unconditional,
     )
     request = EntryRequest(
         idempotency=idem,

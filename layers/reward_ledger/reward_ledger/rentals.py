@@ -46,6 +46,7 @@ from reward_ledger.ledger import (
     on_resolve,
     register_model,
     system_account,
+    unconditional,
     user_account,
 )
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
@@ -309,7 +310,7 @@ def _rental_over(header: EntryItem, _action: Literal["post", "void"]) -> list[Gu
             RentalHistory(pk=history_key(user_id), sk="HISTORY"),
             [RentalHistory.out.add(-1)],
             None,
-            lambda old: AlreadyDone("rental history refused the update"),
+            unconditional,
         )
     ]
 
@@ -356,7 +357,7 @@ def return_rental(ledger: Ledger, user_id: str, rental_id: str, idem: Idempotenc
                     RentalHistory(pk=history_key(user_id), sk="HISTORY"),
                     [counter.add(1)],
                     None,
-                    lambda old: AlreadyDone("rental history refused the update"),
+                    unconditional,
                 ),
             ],
             metadata={"rental_id": rental_id, "user_id": user_id, "on_time": on_time},

@@ -43,6 +43,7 @@ from reward_ledger.ledger import (
     Ledger,
     Leg,
     register_model,
+    unconditional,
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
@@ -319,7 +320,7 @@ def choose(
                     SavingsItem(pk=user_pk(user_id), sk=SUMMARY_SK),
                     summary_actions,
                     None,
-                    lambda _old: LedgerError("savings summary update refused"),
+                    unconditional,
                 ),
             ],
             metadata={"story_id": story_id, "chapter": chapter, "choice_id": choice_id, "day": day},

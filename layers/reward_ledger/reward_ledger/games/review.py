@@ -18,8 +18,8 @@ from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from reward_ledger import clock
-from reward_ledger.errors import LedgerError, ValidationFailed
-from reward_ledger.ledger import Guard, register_model
+from reward_ledger.errors import ValidationFailed
+from reward_ledger.ledger import Guard, register_model, unconditional
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
 
 PAGE_LIMIT = 100
@@ -69,7 +69,7 @@ def listed(entry_id: str, held_at: datetime, review_by: datetime, meta: Mapping[
         held_at=clock.iso(held_at),
         review_by=clock.iso(review_by),
     )
-    return Guard.put(item, HeldReview.pk.does_not_exist(), _never)
+    return Guard.put(item, None, unconditional)  # the key holds the entry id, new by the header's condition
 
 
 def unlisted(header: EntryItem, _action: Literal["post", "void"]) -> list[Guard]:
@@ -77,11 +77,7 @@ def unlisted(header: EntryItem, _action: Literal["post", "void"]) -> list[Guard]
     key = (header.metadata or {}).get("review")
     if not isinstance(key, Mapping):
         return []
-    return [Guard.delete(HeldReview(pk=str(key["pk"]), sk=str(key["sk"])), None, _never)]
-
-
-def _never(_old: Mapping[str, Any] | None) -> LedgerError:  # pragma: no cover - no condition can fail
-    return LedgerError("the review queue item changed unexpectedly")
+    return [Guard.delete(HeldReview(pk=str(key["pk"]), sk=str(key["sk"])), None, unconditional)]
 
 
 def held_rewards(day: date, *, after: str | None = None) -> dict[str, Any]:

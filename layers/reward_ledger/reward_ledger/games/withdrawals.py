@@ -33,6 +33,7 @@ from reward_ledger.ledger import (
     expiry_for,
     on_resolve,
     register_model,
+    unconditional,
     user_account,
 )
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
@@ -101,11 +102,7 @@ def _limit_given_back(header: EntryItem, action: Literal["post", "void"]) -> lis
     if action != "void" or "day" not in meta:
         return []
     counter = DailyWithdrawn(pk=f"GWDAY#{meta['user_id']}", sk=str(meta["day"]))
-    return [Guard.update(counter, [DailyWithdrawn.amount.add(-int(meta["amount"]))], None, _never)]
-
-
-def _never(_old: Mapping[str, Any] | None) -> LedgerError:  # pragma: no cover - the guard has no condition
-    return LedgerError("unconditional guard failed")
+    return [Guard.update(counter, [DailyWithdrawn.amount.add(-int(meta["amount"]))], None, unconditional)]
 
 
 on_resolve(WITHDRAWAL_KIND, _limit_given_back)

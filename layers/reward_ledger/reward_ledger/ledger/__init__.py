@@ -17,6 +17,7 @@ from reward_ledger.ledger.entries import (
     IdempotencyKey,
     Leg,
     canonical_json,
+    unconditional,
 )
 from reward_ledger.ledger.expiry import expiry_for
 from reward_ledger.ledger.history import HistoryLine, account_history
@@ -49,5 +50,6 @@ __all__ = [
     "response_code",
     "shard_for",
     "system_account",
+    "unconditional",
     "user_account",
 ]

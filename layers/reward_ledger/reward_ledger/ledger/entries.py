@@ -97,6 +97,12 @@ OnFail = Callable[[Mapping[str, Any] | None], LedgerError]
 GuardOp = Literal["ConditionCheck", "Delete", "Put", "Update"]
 
 
+def unconditional(_old: Mapping[str, Any] | None) -> LedgerError:  # pragma: no cover - never called
+    """``on_fail`` of a guard written without a condition: only a condition can fail, so the ledger never
+    calls it. Naming it says the guard is unconditional on purpose."""
+    return LedgerError("a guard without a condition cannot fail")
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
     """An extra item written in the entry's transaction: cap counter, stock, session, progress...
