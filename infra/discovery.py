@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from infra.iam import role_actions
 from infra.template import LOCAL_REGION, ROOT, TEMPLATE, cloudformation, sam_template, table_definitions_in
 
 ACCOUNT_ID = "123456789012"  # moto's default account: queue URLs and ARNs use it
@@ -52,6 +53,7 @@ class Function:
     dead_letter_arn: str | None = None
     on_failure_arn: str | None = None
     max_retry_attempts: int = 2  # asynchronous invocations (EventBridge targets): AWS default
+    allowed_actions: frozenset[str] = frozenset()  # what its role allows (infra/iam.py enforces it)
 
     @property
     def module_path(self) -> Path:
@@ -330,8 +332,9 @@ def _build(template: Path, cfn: dict[str, Any], code_uris: dict[str, Any]) -> St
             code_uri = code_uris.get(lid)
             if not isinstance(code_uri, str) or code_uri.startswith("s3://"):
                 raise TemplateError(f"{lid}: the local stack needs a local CodeUri (got {code_uri!r})")
-            model.functions[lid] = _function(
-                lid, res.get("Properties") or {}, template.parent / code_uri, resolver
+            model.functions[lid] = replace(
+                _function(lid, res.get("Properties") or {}, template.parent / code_uri, resolver),
+                allowed_actions=role_actions(cfn, lid),
             )
     _event_invoke_configs(resources, model, resolver)
     for lid, res in resources.items():

@@ -13,6 +13,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
+from infra.iam import acting_as
 from infra.template import ROOT, sam_template
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -94,4 +95,7 @@ def load_handler(logical_id: str) -> Handler:
 
 
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:
-    return load_handler(logical_id)(event, LocalContext(function_name=logical_id))
+    """Call the function's handler as Lambda would, its AWS calls checked against its role."""
+    handler = load_handler(logical_id)
+    with acting_as(logical_id):
+        return handler(event, LocalContext(function_name=logical_id))

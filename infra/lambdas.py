@@ -21,6 +21,7 @@ from typing import Any
 
 from infra.discovery import Function
 from infra.handlers import LocalContext
+from infra.iam import acting_as
 
 Handler = Callable[[dict[str, Any], Any], Any]
 DEFAULT_CONCURRENCY = 8
@@ -197,7 +198,9 @@ class FunctionPool:
             context = LocalContext(
                 function_name=self.function.logical_id, memory_limit_in_mb=self.function.memory
             )
-            return env.handler(event, context)
+            # its AWS calls are checked against its role in the stack's template
+            with acting_as(self.function.logical_id, self.function.allowed_actions):
+                return env.handler(event, context)
 
     def close(self) -> None:
         with self._available:

@@ -4,6 +4,10 @@ Checked on the translated CloudFormation (``infra.template.cloudformation()``), 
 writes itself (dead-letter queue policies) are checked too. The only exceptions are the AWS managed
 policies SAM attaches on its own, listed in ``SAM_MANAGED_POLICIES`` with why (docs/reliability.md):
 they are not in the template and cannot be narrowed from it.
+
+The roles are also enforced: while a template function runs in process (tests, the local stack), a call
+its role does not allow fails with ``AccessDeniedException`` (``infra/iam.py``), so every handler test
+also proves the role is sufficient; the last tests here prove the enforcement itself.
 """
 
 from __future__ import annotations
@@ -11,8 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pynamodb.exceptions import TransactWriteError
 
+from infra.iam import acting_as, allowed_actions, required_actions
 from infra.template import cloudformation, sam_template
+from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, external_account, user_account
 
 SAM_MANAGED_POLICIES = {
     # every function: CloudWatch Logs (logs:CreateLogGroup/CreateLogStream/PutLogEvents on "*")
@@ -112,3 +119,54 @@ def test_only_the_reconciliation_job_may_scan_the_table() -> None:
         if any(a == "dynamodb:Scan" for a in as_list(statement["Action"]))
     }
     assert scanners == {"ReconcileFunctionRole"}
+
+
+# ------------------------------------------------ the roles are enforced when functions run in process
+def test_a_function_acting_outside_its_role_is_refused_as_aws_would_and_writes_nothing(
+    ledger: Ledger,
+) -> None:
+    wallet = user_account("iam-user", "wallet", "CNY")
+    request = EntryRequest(
+        idempotency=IdempotencyKey("iam", "fund-1", {}),
+        kind="iam.test",
+        legs=[Leg(external_account("iam", "CNY"), wallet, 5)],
+    )
+    with acting_as("AccountsFunction"), pytest.raises(TransactWriteError) as refused:  # a read-only role
+        ledger.transfer(request)
+    assert refused.value.cause_response_code == "AccessDeniedException"
+    assert "dynamodb:PutItem" in str(refused.value.cause) and "dynamodb:UpdateItem" in str(
+        refused.value.cause
+    )
+    assert ledger.balance(wallet) == 0 and ledger.entry(request.entry_id) is None
+    with acting_as("FundingFunction"):  # its role allows the transaction's items
+        assert ledger.transfer(request).replayed is False
+    assert ledger.balance(wallet) == 5
+
+
+def test_the_actions_a_call_needs_are_the_ones_aws_checks() -> None:
+    transaction = {
+        "TransactItems": [
+            {"Put": {}},
+            {"Update": {}},
+            {"ConditionCheck": {}},
+            {"Delete": {}},
+        ]
+    }
+    assert required_actions("dynamodb", "TransactWriteItems", transaction) == {
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+    }
+    assert required_actions("dynamodb", "TransactWriteItems", {"TransactItems": [{"Put": {}}]}) == {
+        "dynamodb:PutItem"
+    }
+    assert required_actions("sqs", "SendMessageBatch", {}) == {"sqs:SendMessage"}
+    assert required_actions("dynamodb", "Query", {}) == {"dynamodb:Query"}
+    assert required_actions("eventbridge", "PutEvents", {}) == {"events:PutEvents"}
+
+
+def test_every_function_has_a_role_the_checker_can_read() -> None:
+    for logical_id, resource in sam_template()["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert allowed_actions(logical_id), f"{logical_id}: no action allowed at all"
