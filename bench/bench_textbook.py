@@ -47,7 +47,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 
 from bench.bench_expiry import _pay
 from bench.bench_wcu import METER
-from bench.common import CALLS, moto_ledger_table
+from bench.common import CALLS, fund_book, moto_ledger_table
 from infra.handlers import LocalContext
 from reward_ledger import charity, clock, farm, forest, friends, payments, savings
 from reward_ledger.games import (
@@ -62,10 +62,8 @@ from reward_ledger.games import (
 from reward_ledger.games.rewards import reset_dry_campaigns
 from reward_ledger.games.sessions import game_of, verify_signature
 from reward_ledger.ledger import (
-    EntryRequest,
     IdempotencyKey,
     Ledger,
-    Leg,
     external_account,
     user_account,
 )
@@ -622,16 +620,6 @@ def run() -> dict[str, Any]:
         reset_dry_campaigns()
         try:
             ledger = Ledger()
-            cny = external_account("bench", "CNY")
-
-            def fund(user: str, book: str, amount: int) -> None:
-                ledger.transfer(
-                    EntryRequest(
-                        idempotency=IdempotencyKey("bench-fund", f"{user}/{book}"),
-                        kind="bench",
-                        legs=[Leg(cny, user_account(user, book, "CNY"), amount)],
-                    )
-                )
 
             # choice ------------------------------------------------------------------------------
             story = savings.catalog().story("first-date")
@@ -639,7 +627,7 @@ def run() -> dict[str, Any]:
             body = {"story_id": story.story_id, "chapter": 1, "choice_id": choice_id}
             route = "POST /v1/stories/{story_id}/choices"
             for i in range(events):
-                fund(f"saver{i}", "wallet", 100_000)
+                fund_book(ledger, f"saver{i}", "wallet", 100_000)
             _seed_textbook(
                 client,
                 [
@@ -722,7 +710,7 @@ def run() -> dict[str, Any]:
 
             # withdrawal ---------------------------------------------------------------------------
             for i in range(events):
-                fund(f"player{i}", "cash", 1_000)
+                fund_book(ledger, f"player{i}", "cash", 1_000)
             _seed_textbook(
                 client,
                 [
@@ -807,15 +795,8 @@ def run() -> dict[str, Any]:
             out["textbook"]["steal"] = _side(textbook_steal, textbook_steal, events)
 
             # donate: one egg of the credited ones to a pooled project ---------------------------------
-            eggs = external_account("bench", "EGG")
             for i in range(events):
-                ledger.transfer(
-                    EntryRequest(
-                        idempotency=IdempotencyKey("bench-fund", f"d{i}/eggs"),
-                        kind="bench",
-                        legs=[Leg(eggs, farm.eggs_account(f"d{i}"), 5)],
-                    )
-                )
+                fund_book(ledger, f"d{i}", "eggs", 5, "EGG")  # farm.eggs_account
             _seed_textbook(
                 client, [_balance_item(str(farm.eggs_account(f"td{i}")), 5) for i in range(events)]
             )

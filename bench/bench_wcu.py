@@ -37,7 +37,7 @@ from typing import Any
 
 from botocore.handlers import BUILTIN_HANDLERS
 
-from bench.common import CALLS, moto_ledger_table
+from bench.common import CALLS, fund_book, moto_ledger_table
 
 WRITE_OPS = frozenset({"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"})
 KB = 1024
@@ -234,7 +234,7 @@ def design_events() -> dict[str, dict[str, Any]]:
     from reward_ledger import clock, farm, forest, friends, savings, sweep
     from reward_ledger.games import ResultInput, open_session, request_withdrawal, seed_budgets, sign
     from reward_ledger.games.rewards import reset_dry_campaigns
-    from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, external_account, user_account
+    from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, external_account
 
     out: dict[str, dict[str, Any]] = {}
     with moto_ledger_table():
@@ -242,20 +242,10 @@ def design_events() -> dict[str, dict[str, Any]]:
         reset_dry_campaigns()
         try:
             ledger = Ledger()
-            cny = external_account("bench", "CNY")
-
-            def fund(user: str, book: str, amount: int) -> None:
-                ledger.transfer(
-                    EntryRequest(
-                        idempotency=IdempotencyKey("bench-fund", f"{user}/{book}"),
-                        kind="bench",
-                        legs=[Leg(cny, user_account(user, book, "CNY"), amount)],
-                    )
-                )
 
             # choice: chapter 1 of the first story, wallet -> purse, progress and summary guards
             for i in range(EVENTS):
-                fund(f"saver{i}", "wallet", 100_000)
+                fund_book(ledger, f"saver{i}", "wallet", 100_000)
             story = savings.catalog().story("first-date")
             choice_id = story.chapters[0].choices[0].choice_id
             route = "POST /v1/stories/{story_id}/choices"
@@ -306,7 +296,7 @@ def design_events() -> dict[str, dict[str, Any]]:
 
             # withdrawal request: a two-phase hold cash -> hold under the daily withdrawal limit
             for i in range(EVENTS):
-                fund(f"player{i}", "cash", 1_000)
+                fund_book(ledger, f"player{i}", "cash", 1_000)
             route = "POST /v1/withdrawals"
             out["withdrawal"] = measure(
                 lambda i: request_withdrawal(

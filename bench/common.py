@@ -89,6 +89,19 @@ def moto_ledger_table() -> Iterator[str]:
         yield names["LedgerTable"]
 
 
+def fund_book(ledger: Any, user: str, book: str, amount: int, asset: str = "CNY") -> None:
+    """Credit ``amount`` to ``user:<user>/<book>/<asset>`` from ``external:bench`` (set-up, idempotent)."""
+    from reward_ledger.ledger import EntryRequest, IdempotencyKey, Leg, external_account, user_account
+
+    ledger.transfer(
+        EntryRequest(
+            idempotency=IdempotencyKey("bench-fund", f"{user}/{book}"),
+            kind="bench",
+            legs=[Leg(external_account("bench", asset), user_account(user, book, asset), amount)],
+        )
+    )
+
+
 def calls_per_event(action: Any, events: int = 20) -> float:
     """Average DynamoDB calls of ``action(i)`` over ``events`` runs (after the caller warmed up)."""
     with CALLS.measure():
