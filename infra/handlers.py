@@ -57,7 +57,8 @@ def _static_env(props: dict[str, Any]) -> dict[str, str]:
 
 
 @contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
+def environ(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` set for the block (a function's own variables at import)."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -82,7 +83,7 @@ def load_module(logical_id: str) -> ModuleType:
         raise ImportError(f"{logical_id}: cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique] = module
-    with _env({k: v for k, v in _static_env(props).items() if k.startswith("POWERTOOLS_")}):
+    with environ({k: v for k, v in _static_env(props).items() if k.startswith("POWERTOOLS_")}):
         spec.loader.exec_module(module)
     return module
 

@@ -11,7 +11,6 @@ beyond the cap an invocation waits for a free environment.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from infra.discovery import Function
-from infra.handlers import LocalContext
+from infra.handlers import LocalContext, environ
 from infra.iam import acting_as
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -89,20 +88,6 @@ class HandlerLoadError(Exception):
     """A function's handler cannot be imported or is not callable (a one-line reason)."""
 
 
-@contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
 class Environment:
     """One loaded copy of a function's handler module."""
 
@@ -129,7 +114,7 @@ class Environment:
         with _import_lock:
             sys.modules[self.module_name] = module
             try:
-                with _environ(self.function.environment):
+                with environ(self.function.environment):
                     spec.loader.exec_module(module)
             except Exception as exc:
                 sys.modules.pop(self.module_name, None)
