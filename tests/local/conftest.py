@@ -97,10 +97,3 @@ def stack() -> Iterator[LocalStack]:
 @pytest.fixture(scope="module")
 def client(stack: LocalStack) -> Client:
     return Client(stack.url)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The local secret is short on purpose: PyJWT's key-length warning is noise here."""
-    for item in items:
-        if item.path.is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"))

@@ -27,7 +27,6 @@ from infra.template import sam_template
 from reward_ledger.ledger import reconcile
 from tests.local.conftest import Client
 
-pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 PROBLEM_FIELDS = {"type", "title", "status", "detail"}
 

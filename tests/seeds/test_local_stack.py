@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from tests.local.conftest import Client, client, stack  # noqa: F401 (fixtures)
-
-pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
 
 def post(client: Client, path: str, body: dict, user: str, key: str) -> tuple[int, dict]:  # noqa: F811
