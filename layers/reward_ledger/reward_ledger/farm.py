@@ -303,8 +303,8 @@ def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: Idemp
 
     Optimistic: the eggs already credited usually cover the gift, so the transaction goes first (one
     DynamoDB call). Only when it is refused for want of eggs is a finished, uncounted meal settled (which
-    may credit eggs) and the same request tried once more; a refused transaction wrote nothing, so the
-    second try is still the key's first use.
+    may credit eggs) and the same request tried once more, which is refused in turn if still short; a
+    refused transaction wrote nothing, so the second try is still the key's first use.
     """
     project = charity.require_project(project_id, "EGG")
     guard = charity.donation_guard(project, eggs)
@@ -325,9 +325,7 @@ def donate(ledger: Ledger, user_id: str, project_id: str, eggs: int, idem: Idemp
     try:
         return ledger.transfer(request)
     except InsufficientFunds:
-        before = int(_load(user_id).item.eggs_laid or 0)
-        if int(settle(ledger, user_id).item.eggs_laid or 0) == before:
-            raise
+        settle(ledger, user_id)  # a finished meal may lay the missing eggs; if not, this try refuses too
     return ledger.transfer(request)
 
 
