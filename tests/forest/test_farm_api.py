@@ -9,6 +9,7 @@ import pytest
 from bench.common import CALLS
 from reward_ledger import clock, farm
 from reward_ledger.charity import ProjectProgress, progress_key
+from reward_ledger.farm import items as farm_items
 from reward_ledger.ledger import Ledger, reconcile
 from tests.conftest import Api
 from tests.forest.conftest import befriend, pay, sweep_all
@@ -190,7 +191,7 @@ def test_a_donation_racing_the_egg_expiry_is_counted_exactly(
     clock.set_now(clock.now() + timedelta(days=3))
     meals(farm_api, 4, "b")  # egg 2, laid days later
     clock.set_now(now + timedelta(days=7, hours=17))  # egg 1 is due, egg 2 is not
-    real_load = farm._load
+    real_load = farm_items.load
     race = {"armed": True}
 
     def load_then_donate(user_id: str) -> farm.ChickenState:
@@ -200,7 +201,7 @@ def test_a_donation_racing_the_egg_expiry_is_counted_exactly(
             assert donate(farm_api, "school-lunch", 1, "race")[0] == 201
         return found
 
-    monkeypatch.setattr(farm, "_load", load_then_donate)
+    monkeypatch.setattr(farm_items, "load", load_then_donate)
     assert sweep_all(ledger) == 1
     # FIFO: the donated egg was egg 1, so nothing of its batch is left to expire; egg 2 is kept
     assert ledger.balance(farm.EXPIRED) == 0

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from reward_ledger import clock, forest
+from reward_ledger.forest import reads as forest_reads
 from reward_ledger.ledger import Ledger, reconcile
 from tests.conftest import Api
 from tests.forest.conftest import befriend, pay, sweep_all
@@ -217,7 +218,7 @@ def test_a_steal_between_the_collect_read_and_write_is_not_lost(
     lot = pay("alice", "utility", "p1")["lot_id"]
     befriend("alice", "bob")
     clock.set_now(now + timedelta(hours=1))
-    real_state = forest._state
+    real_state = forest_reads.state_of
     reads = {"n": 0}
 
     def state_then_steal(user_id: str, at: datetime) -> forest.ForestState:
@@ -227,7 +228,7 @@ def test_a_steal_between_the_collect_read_and_write_is_not_lost(
             assert steal(forest_api, "bob", "alice", lot, "race")[0] == 201
         return found
 
-    monkeypatch.setattr(forest, "_state", state_then_steal)
+    monkeypatch.setattr(forest_reads, "state_of", state_then_steal)
     _, body, _ = forest_api.call("POST", "/v1/forest/collect", body={}, headers={"Idempotency-Key": "c"})
     assert body["collected"] == 262 - 52  # the collect read again and took what was left
     assert reads["n"] == 2  # the stale read, then the read after the lot guard refused

@@ -9,7 +9,6 @@ check costs no extra call and cannot be raced.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
@@ -19,8 +18,7 @@ from reward_ledger import clock
 from reward_ledger.errors import Forbidden, ValidationFailed
 from reward_ledger.ledger import Guard, register_model
 from reward_ledger.ledger.models import LedgerTableMeta
-
-USER_ID = re.compile(r"^[A-Za-z0-9_.@:-]{1,128}$")
+from reward_ledger.users import USER_ID
 
 
 @register_model

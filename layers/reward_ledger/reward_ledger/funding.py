@@ -11,10 +11,8 @@ from reward_ledger.ledger import (
     Ledger,
     Leg,
     external_account,
-    user_account,
 )
-
-USER_ID_PATTERN = r"^[A-Za-z0-9_.@:-]{1,128}$"
+from reward_ledger.users import USER_ID_PATTERN, WALLET_ASSET, wallet_account
 
 
 class WalletFunded(BaseModel):
@@ -30,7 +28,7 @@ class WalletFunded(BaseModel):
 def fund_wallet(ledger: Ledger, event: WalletFunded) -> EntryResult:
     """external funding -> user wallet (CNY, fen); a replayed event returns the first entry."""
     idem = IdempotencyKey("event:wallet.funded", event.funding_id, event.model_dump())
-    leg = Leg(external_account("funding", "CNY"), user_account(event.user_id, "wallet", "CNY"), event.amount)
+    leg = Leg(external_account("funding", WALLET_ASSET), wallet_account(event.user_id), event.amount)
     return ledger.transfer(
         EntryRequest(
             idempotency=idem,

@@ -33,8 +33,9 @@ from reward_ledger.ledger import (
     external_account,
     user_account,
 )
+from reward_ledger.profiles import stored_zone
+from reward_ledger.users import USER_ID_PATTERN
 
-USER_ID_PATTERN = r"^[A-Za-z0-9_.@:-]{1,128}$"
 O2_ISSUER = external_account("payments", "O2")
 FEED_ISSUER = external_account("payments", "FEED")
 
@@ -77,7 +78,7 @@ class PaymentCompleted(BaseModel):
 
 
 def user_zone(event: PaymentCompleted) -> str:
-    return event.time_zone or forest.stored_zone(event.user_id) or ledger_settings().time.default_timezone
+    return event.time_zone or stored_zone(event.user_id) or ledger_settings().time.default_timezone
 
 
 def grant(ledger: Ledger, event: PaymentCompleted) -> EntryResult | None:

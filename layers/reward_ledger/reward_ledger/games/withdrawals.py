@@ -37,6 +37,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
+from reward_ledger.users import wallet_account
 
 WITHDRAWAL_KIND = "games.withdrawal"
 STATUS_OF_STATE = {"pending": "pending", "posted": "completed", "voided": "rejected"}
@@ -85,7 +86,7 @@ def request_withdrawal(
     request = EntryRequest(
         idempotency=idem,
         kind=WITHDRAWAL_KIND,
-        legs=[Leg(user_account(user_id, "cash", "CNY"), user_account(user_id, "wallet", "CNY"), amount)],
+        legs=[Leg(user_account(user_id, "cash", "CNY"), wallet_account(user_id), amount)],
         guards=[guard],
         metadata={"user_id": user_id, "amount": amount, "day": day},
         response={"withdrawal_id": eid, "status": "pending"},

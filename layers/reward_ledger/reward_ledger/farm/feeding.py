@@ -1,0 +1,101 @@
+"""Feeding: a meal for the user's own or a mutual friend's chicken, and the farm's view."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from reward_ledger import clock
+from reward_ledger.errors import AlreadyDone, LedgerError
+from reward_ledger.farm.config import settings
+from reward_ledger.farm.items import (
+    CONSUMED,
+    Chicken,
+    ChickenMoved,
+    eggs_account,
+    feed_account,
+    partition,
+    version_condition,
+)
+from reward_ledger.farm.laying import settle
+from reward_ledger.friends import mutual_guard
+from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg
+
+
+def _refuse_feeding(now_iso: str) -> Any:
+    def refuse(old: Mapping[str, Any] | None) -> LedgerError:
+        eating = ((old or {}).get("eating_until") or {}).get("S", "")
+        if eating > now_iso:
+            return AlreadyDone(f"the chicken is still eating until {eating}")
+        return ChickenMoved("chicken changed")
+
+    return refuse
+
+
+def feed(ledger: Ledger, feeder: str, owner: str, idem: IdempotencyKey) -> EntryResult:
+    """Start a meal for ``owner``'s chicken from ``feeder``'s feed (a friend's needs mutual friendship).
+
+    Refused with 409 already-done while the chicken is still eating; 422 insufficient-funds without feed.
+    """
+    rules = settings().chicken
+    for _attempt in range(4):
+        state = settle(ledger, owner)
+        now = clock.now()
+        now_iso = clock.iso(now)
+        until = clock.iso(now + timedelta(minutes=rules.meal_minutes))
+
+        condition = (
+            version_condition(state)
+            if not state.exists
+            else version_condition(state) & (Chicken.settled == True)  # noqa: E712
+        )
+        guards = [
+            Guard.update(
+                Chicken(pk=partition(owner), sk="CHICKEN"),
+                [
+                    Chicken.meal_started_at.set(now_iso),
+                    Chicken.eating_until.set(until),
+                    Chicken.settled.set(False),
+                    Chicken.version.set(int(state.item.version) + 1),
+                    Chicken.last_fed_by.set(feeder),
+                ],
+                condition,
+                _refuse_feeding(now_iso),
+            )
+        ]
+        if feeder != owner:
+            guards.insert(0, mutual_guard(feeder, owner))
+        try:
+            return ledger.transfer(
+                EntryRequest(
+                    idempotency=idem,
+                    kind="farm.feed" if feeder == owner else "farm.feed.friend",
+                    legs=[Leg(feed_account(feeder), CONSUMED, rules.feed_per_meal)],
+                    guards=guards,
+                    metadata={"feeder": feeder, "owner": owner},
+                    response={"entry_id": idem.entry_id, "eating_until": until, "feed": rules.feed_per_meal},
+                )
+            )
+        except ChickenMoved:
+            continue
+    raise AlreadyDone("the chicken keeps changing; try again")
+
+
+def farm_view(ledger: Ledger, user_id: str) -> dict[str, Any]:
+    state = settle(ledger, user_id)
+    chicken = state.item
+    now_iso = clock.iso(clock.now())
+    eating = bool(chicken.eating_until) and str(chicken.eating_until) > now_iso
+    balances = ledger.balances([feed_account(user_id), eggs_account(user_id)])
+    return {
+        "feed": balances[feed_account(user_id)],
+        "eggs": balances[eggs_account(user_id)],
+        "chicken": {
+            "state": "eating" if eating else "hungry",
+            "eating_until": chicken.eating_until if eating else None,
+            "egg_progress": int(chicken.egg_progress),
+            "progress_per_egg": settings().chicken.progress_per_egg,
+            "eggs_laid": int(chicken.eggs_laid),
+        },
+    }

@@ -1,0 +1,49 @@
+"""The forest's numbers (``data/forest.toml``), validated at load."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import BaseModel, PositiveInt
+
+from reward_ledger.config import StrictModel, load_model
+
+
+class LotSettings(StrictModel):
+    ripen_minutes: int
+    max_lots_per_collect: PositiveInt
+    settled_ttl_days: PositiveInt
+
+
+class StealSettings(StrictModel):
+    share_percent: PositiveInt
+    max_stolen_percent: PositiveInt
+
+
+class WaterSettings(StrictModel):
+    min_grams: PositiveInt
+    max_grams: PositiveInt
+
+
+class Species(StrictModel):
+    species: str
+    name: str
+    name_zh: str
+    cost: PositiveInt
+
+
+class ForestSettings(BaseModel):
+    lots: LotSettings
+    steal: StealSettings
+    water: WaterSettings
+    species: list[Species]
+
+
+@cache
+def settings() -> ForestSettings:
+    loaded = load_model("forest", ForestSettings)
+    if not 0 <= loaded.lots.ripen_minutes <= 24 * 60 or loaded.lots.max_lots_per_collect > 85:
+        raise ValueError("invalid configuration data/forest.toml: lots out of range")
+    if loaded.steal.share_percent > loaded.steal.max_stolen_percent or loaded.steal.max_stolen_percent > 100:
+        raise ValueError("invalid configuration data/forest.toml: steal shares out of range")
+    return loaded
