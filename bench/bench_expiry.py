@@ -19,6 +19,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from bench.common import CALLS, calls_per_event, moto_ledger_table
 from reward_ledger import clock, farm, forest, friends, payments, sweep
 from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, expiry_for, external_account
+from reward_ledger.wiring import PRODUCT
 
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai; local midnight is 16:00 UTC
 
@@ -98,7 +99,7 @@ def _pay(ledger: Ledger, user: str, payment_id: str, category: str = "transit") 
 def _sweep_size(users: int) -> dict[str, Any]:
     with moto_ledger_table():
         clock.set_now(T0)
-        ledger = Ledger()
+        ledger = PRODUCT.ledger()
         started = time.perf_counter()
         expiring = users // 10
         for i in range(expiring):
@@ -111,7 +112,7 @@ def _sweep_size(users: int) -> dict[str, Any]:
         ITEMS.active = True
         started = time.perf_counter()
         with CALLS.measure():
-            expired = sum(sweep.sweep_bucket(ledger, job).expired for job in sweep.jobs_for())
+            expired = sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for())
         swept = time.perf_counter() - started
         ITEMS.active = False
         calls = CALLS.total
@@ -133,7 +134,7 @@ def _sweep_size(users: int) -> dict[str, Any]:
 def _calls_per_event() -> dict[str, float]:
     with moto_ledger_table():
         clock.set_now(T0)
-        ledger = Ledger()
+        ledger = PRODUCT.ledger()
         events = 20
         friends.befriend("owner", "thief")
         friends.befriend("thief", "owner")

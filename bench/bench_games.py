@@ -20,10 +20,10 @@ import boto3
 from bench.common import CALLS, moto_ledger_table
 from infra.apigw import http_api_event
 from infra.handlers import invoke
-from reward_ledger import clock
+from reward_ledger import clock, runtime
 from reward_ledger.games import ResultInput, config, open_session, seed_budgets, sign, submit_result
-from reward_ledger.games.rewards import reset_dry_campaigns
 from reward_ledger.ledger import IdempotencyKey, Ledger
+from reward_ledger.wiring import PRODUCT
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 SECRET = b"local-game-secret"
@@ -180,12 +180,12 @@ def _storm(ledger: Ledger) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     with moto_ledger_table():
         clock.set_now(T0)
-        reset_dry_campaigns()
+        runtime.new_environment()
         os.environ["WITHDRAWAL_QUEUE_URL"] = boto3.client("sqs", region_name="us-east-1").create_queue(
             QueueName="bench-withdrawals"
         )["QueueUrl"]
         try:
-            ledger = Ledger()
+            ledger = PRODUCT.ledger()
             seed_budgets(ledger, house=10**7, campaigns={"spring-tea": 10**6}, tag="bench")
             result_calls, open_calls = _happy_results()
             withdrawal_calls, worker_calls = _happy_withdrawals()

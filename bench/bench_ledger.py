@@ -17,6 +17,7 @@ import boto3
 from bench.common import CALLS, calls_per_event, moto_ledger_table
 from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, external_account, user_account
 from reward_ledger.ledger.models import EntryItem
+from reward_ledger.wiring import PRODUCT
 
 ISSUER = external_account("bench", "CNY")
 
@@ -53,7 +54,7 @@ def run() -> dict[str, Any]:
     users = [f"u{i}" for i in range(50)]
     n = 600
     with moto_ledger_table(), _recorded_transactions() as recorded:
-        ledger = Ledger()
+        ledger = PRODUCT.ledger()
         for user in users:  # fund every wallet (also warms connections up)
             idem = IdempotencyKey("bench-fund", user, {})
             ledger.transfer(

@@ -14,8 +14,8 @@ from bench.common import CALLS, calls_per_event, moto_ledger_table
 from infra.apigw import http_api_event
 from infra.handlers import invoke
 from reward_ledger.funding import WalletFunded, fund_wallet
-from reward_ledger.ledger import Ledger
 from reward_ledger.savings import catalog
+from reward_ledger.wiring import PRODUCT
 
 STORY = "first-date"
 USERS = 20
@@ -57,7 +57,7 @@ def run() -> dict[str, Any]:
     picks = [chapter.choices[0].choice_id for chapter in story.chapters]
     last = len(picks)
     with moto_ledger_table():
-        ledger = Ledger()
+        ledger = PRODUCT.ledger()
         users = [f"saver{i}" for i in range(USERS)]
         for user in users:
             fund_wallet(ledger, WalletFunded(funding_id=f"bench-{user}", user_id=user, amount=10**8))

@@ -49,7 +49,7 @@ from bench.bench_expiry import _pay
 from bench.bench_wcu import METER
 from bench.common import CALLS, fund_book, moto_ledger_table
 from infra.handlers import LocalContext
-from reward_ledger import charity, clock, farm, forest, friends, payments, savings
+from reward_ledger import charity, clock, farm, forest, friends, payments, runtime, savings
 from reward_ledger.games import (
     ResultInput,
     config,
@@ -59,14 +59,13 @@ from reward_ledger.games import (
     sign,
     submit_result,
 )
-from reward_ledger.games.rewards import reset_dry_campaigns
 from reward_ledger.games.sessions import game_of, verify_signature
 from reward_ledger.ledger import (
     IdempotencyKey,
-    Ledger,
     external_account,
     user_account,
 )
+from reward_ledger.wiring import PRODUCT
 
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 SECRET = b"local-game-secret"
@@ -617,9 +616,9 @@ def run() -> dict[str, Any]:
         _create_tables(client)
         textbook = Textbook(client)
         clock.set_now(T0)
-        reset_dry_campaigns()
+        runtime.new_environment()
         try:
-            ledger = Ledger()
+            ledger = PRODUCT.ledger()
 
             # choice ------------------------------------------------------------------------------
             story = savings.catalog().story("first-date")

@@ -231,17 +231,17 @@ def _scope(user: str, route: str) -> str:
 def design_events() -> dict[str, dict[str, Any]]:
     """The seven event types of the issue, each through its domain function, 20 times."""
     from bench.bench_expiry import _pay
-    from reward_ledger import clock, farm, forest, friends, savings, sweep
+    from reward_ledger import clock, farm, forest, friends, runtime, savings, sweep
     from reward_ledger.games import ResultInput, open_session, request_withdrawal, seed_budgets, sign
-    from reward_ledger.games.rewards import reset_dry_campaigns
-    from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, external_account
+    from reward_ledger.ledger import EntryRequest, IdempotencyKey, Leg, external_account
+    from reward_ledger.wiring import PRODUCT
 
     out: dict[str, dict[str, Any]] = {}
     with moto_ledger_table():
         clock.set_now(T0)
-        reset_dry_campaigns()
+        runtime.new_environment()
         try:
-            ledger = Ledger()
+            ledger = PRODUCT.ledger()
 
             # choice: chapter 1 of the first story, wallet -> purse, progress and summary guards
             for i in range(EVENTS):
@@ -342,7 +342,7 @@ def design_events() -> dict[str, dict[str, Any]]:
 
             def sweep_all(_: int) -> None:
                 nonlocal expired
-                expired += sum(sweep.sweep_bucket(ledger, job).expired for job in jobs)
+                expired += sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in jobs)
 
             swept = measure(sweep_all, 1)
             assert expired > 0

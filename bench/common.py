@@ -81,11 +81,11 @@ def moto_ledger_table() -> Iterator[str]:
     from moto import mock_aws
 
     from infra.template import create_tables
-    from reward_ledger.ledger import bind_table
+    from reward_ledger.wiring import PRODUCT
 
     with mock_aws():
         names = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
-        bind_table(names["LedgerTable"])
+        PRODUCT.bind_table(names["LedgerTable"])
         yield names["LedgerTable"]
 
 

@@ -277,10 +277,10 @@ class LocalStack:
         if not table:
             return
         try:
-            from reward_ledger.ledger import bind_table
+            from reward_ledger.wiring import PRODUCT
         except ImportError:
             return
-        bind_table(table, region=LOCAL_REGION)
+        PRODUCT.bind_table(table, region=LOCAL_REGION)
 
     def _seed(self) -> None:
         from infra import local_seed

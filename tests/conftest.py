@@ -30,8 +30,9 @@ from moto import mock_aws
 from infra.apigw import eventbridge_event, http_api_event
 from infra.handlers import invoke
 from infra.template import create_tables
-from reward_ledger import clock
-from reward_ledger.ledger import Ledger, bind_table
+from reward_ledger import clock, runtime
+from reward_ledger.ledger import Ledger
+from reward_ledger.wiring import PRODUCT
 
 
 @pytest.fixture
@@ -45,15 +46,16 @@ def ledger_table(aws: None) -> Iterator[str]:
     """The template's LedgerTable, created under moto from template.yaml, with every model bound to it."""
     client = boto3.client("dynamodb", region_name="us-east-1")
     names = create_tables(client)
-    bind_table(names["LedgerTable"])
+    PRODUCT.bind_table(names["LedgerTable"])
+    runtime.new_environment()  # each test is a new execution environment: a new ledger, a new memo
     yield names["LedgerTable"]
     clock.set_now(None)
 
 
 @pytest.fixture
 def ledger(ledger_table: str) -> Ledger:
-    """A ledger whose backoff does not sleep (tests never wait on wall time)."""
-    return Ledger(sleep=lambda _seconds: None)
+    """The product's ledger (every resolution hook wired), whose backoff does not sleep."""
+    return PRODUCT.ledger(sleep=lambda _seconds: None)
 
 
 class Api:

@@ -1,7 +1,7 @@
 """Expiry worker (SQS): sweeps one (day, shard) bucket per message; failed messages are retried alone.
 
-Importing the feature modules registers their expirers (oxygen lots, egg batches); pending holds are
-the ledger's own kind. Each expiry is a journaled, idempotent ledger movement, so a retried or duplicated
+The sweeper comes from the product's wiring (``reward_ledger.runtime.sweeper``): every expirer (oxygen
+lots, egg batches, pending holds) and, through its ledger, every resolution hook a timeout needs. Each expiry is a journaled, idempotent ledger movement, so a retried or duplicated
 message never expires anything twice.
 """
 
@@ -13,21 +13,19 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from reward_ledger import farm, forest, sweep
-from reward_ledger.runtime import ledger
+from reward_ledger import sweep
+from reward_ledger.runtime import sweeper
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
 
-EXPIRERS = (forest.LOT_KIND, farm.BATCH_KIND, "hold")
-
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     job = sweep.SweepJob.parse(record.body)
-    report = sweep.sweep_bucket(ledger(), job)
+    report = sweeper().sweep_bucket(job)
     metrics.add_metric(name="ExpiredItems", unit=MetricUnit.Count, value=report.expired)
     if report.unknown:
         metrics.add_metric(name="UnknownExpiryKinds", unit=MetricUnit.Count, value=report.unknown)

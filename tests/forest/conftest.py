@@ -14,6 +14,7 @@ from infra.apigw import eventbridge_event
 from infra.handlers import invoke
 from reward_ledger import clock, sweep
 from reward_ledger.ledger import Ledger
+from reward_ledger.wiring import PRODUCT
 from tests.conftest import Api
 
 # 10:00 in Shanghai (UTC+8) on 2026-03-10; the user's local midnight is 16:00 UTC the same day.
@@ -70,7 +71,7 @@ def befriend(a: str, b: str) -> None:
 
 def sweep_all(ledger: Ledger) -> int:
     """Run every (day, shard) job of the sweep in process; returns how many items it expired."""
-    return sum(sweep.sweep_bucket(ledger, job).expired for job in sweep.jobs_for())
+    return sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for())
 
 
 def sqs_event(bodies: list[str]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from reward_ledger import clock, forest, friends, payments, sweep
 from reward_ledger.errors import AlreadyDone, NotRipe
 from reward_ledger.ledger import IdempotencyKey, Ledger, reconcile
 from reward_ledger.ledger.models import EntryItem
+from reward_ledger.wiring import PRODUCT
 
 USERS = ("a", "b", "c")
 CATEGORIES = ("offline", "transit", "bike", "utility", "nothing")
@@ -62,7 +63,7 @@ def test_grams_are_never_lost_or_counted_twice(ledger: Ledger, ops: list[tuple[A
             clock.set_now(clock.now() + timedelta(minutes=op[1]))
         elif op[0] == "sweep":
             for job in sweep.jobs_for():
-                sweep.sweep_bucket(ledger, job)
+                PRODUCT.sweeper(ledger).sweep_bucket(job)
 
     assert reconcile().ok
     assert forest.pool_mismatches(ledger) == []

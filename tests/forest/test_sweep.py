@@ -22,6 +22,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import EntryItem, ExpiringItem
+from reward_ledger.wiring import PRODUCT
 from tests.forest.conftest import job_body, pay, sqs_event, sweep_all
 
 EntryItem = EntryItem
@@ -164,6 +165,6 @@ def test_items_of_unknown_kinds_are_left_in_place(ledger: Ledger, now: datetime)
         exp_kind="mystery",
     )
     item.save()
-    report = sweep.sweep_bucket(ledger, sweep.SweepJob("2026-03-10", 0))
+    report = PRODUCT.sweeper(ledger).sweep_bucket(sweep.SweepJob("2026-03-10", 0))
     assert (report.examined, report.expired, report.unknown) == (1, 0, 1)
-    assert "oxygen_lot" in sweep.registered_kinds()
+    assert "oxygen_lot" in PRODUCT.sweeper(ledger).kinds

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 from infra.handlers import invoke
 from reward_ledger import clock
 from reward_ledger.games import seed_budgets, sign
-from reward_ledger.games.rewards import reset_dry_campaigns
 from reward_ledger.ledger import Ledger
 from tests.conftest import Api
 
@@ -99,12 +97,10 @@ class Player:
 
 
 @pytest.fixture
-def games_ledger(ledger: Ledger) -> Iterator[Ledger]:
+def games_ledger(ledger: Ledger) -> Ledger:
     clock.set_now(T0)
-    reset_dry_campaigns()
     seed_budgets(ledger, house=HOUSE_FUNDS, campaigns={"spring-tea": CAMPAIGN_FUNDS})
-    yield ledger
-    reset_dry_campaigns()
+    return ledger
 
 
 @pytest.fixture

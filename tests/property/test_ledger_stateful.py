@@ -30,13 +30,13 @@ from reward_ledger.ledger import (
     IdempotencyKey,
     Ledger,
     Leg,
-    bind_table,
     external_account,
     hold_account,
     reconcile,
     system_account,
     user_account,
 )
+from reward_ledger.wiring import PRODUCT
 
 ACCOUNTS: dict[str, list[Account]] = {
     "CNY": [
@@ -85,7 +85,7 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.mock = mock_aws()
         self.mock.start()
-        bind_table(create_tables(boto3.client("dynamodb", region_name="us-east-1"))["LedgerTable"])
+        PRODUCT.bind_table(create_tables(boto3.client("dynamodb", region_name="us-east-1"))["LedgerTable"])
         self.ledger = Ledger(sleep=lambda _s: None)
         self.balances: dict[Account, int] = defaultdict(int)
         self.used: dict[str, dict[str, Any]] = {}  # key -> payload of the entry that holds it

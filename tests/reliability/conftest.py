@@ -11,11 +11,10 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from infra.handlers import functions, load_module
 from infra.template import create_tables
 from reward_ledger import clock
-from reward_ledger.ledger import bind_table
 from reward_ledger.ledger.models import EntryItem
+from reward_ledger.wiring import PRODUCT
 
 
 @dataclass(frozen=True)
@@ -36,17 +35,13 @@ def moto_server() -> Iterator[MotoServer]:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    # Feature models register when their module is imported and bind_table() only rebinds the models
-    # registered so far: import every handler (and with it every feature module) first.
-    for logical_id in functions():
-        load_module(logical_id)
     saved = (EntryItem.Meta.table_name, EntryItem.Meta.region, EntryItem.Meta.host)
     try:
         client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=url)
         names = create_tables(client, suffix=f"-{uuid.uuid4().hex[:8]}")
-        bind_table(names["LedgerTable"], region="us-east-1", host=url)
+        PRODUCT.bind_table(names["LedgerTable"], region="us-east-1", host=url)
         yield MotoServer(url, names["LedgerTable"])
     finally:
-        bind_table(saved[0], region=saved[1], host=saved[2])
+        PRODUCT.bind_table(saved[0], region=saved[1], host=saved[2])
         clock.set_now(None)
         server.stop()

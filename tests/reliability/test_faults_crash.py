@@ -33,6 +33,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import EntryItem
+from reward_ledger.wiring import PRODUCT
 from tests.conftest import Api, fund
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
@@ -281,12 +282,12 @@ def test_a_sweep_killed_right_after_a_commit_finishes_on_the_next_run_exactly_on
 
     monkeypatch.setattr(Ledger, "transfer", commit_then_die)
     with pytest.raises(RuntimeError):
-        sum(sweep.sweep_bucket(ledger, job).expired for job in sweep.jobs_for())
+        sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for())
     assert len(writes) == 3
     monkeypatch.setattr(Ledger, "transfer", real_transfer)
     for _ in range(3):  # the next runs finish the work; a run after that finds nothing
-        sum(sweep.sweep_bucket(ledger, job).expired for job in sweep.jobs_for())
-    assert sum(sweep.sweep_bucket(ledger, job).expired for job in sweep.jobs_for()) == 0
+        sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for())
+    assert sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for()) == 0
 
     assert ledger.balances([forest.EXPIRED, forest.LOT_POOL]) == {forest.EXPIRED: granted, forest.LOT_POOL: 0}
     assert sum(int(e.metadata["lots"]) for e in entries("forest.expiry")) == 12  # each lot expired once

@@ -23,7 +23,6 @@ from infra.handlers import load_module
 from reward_ledger import clock
 from reward_ledger.games import catalog, seed_budgets, sign
 from reward_ledger.games import sessions as game_sessions
-from reward_ledger.games.rewards import reset_dry_campaigns
 from reward_ledger.ledger import Ledger
 from tests.conftest import Api
 
@@ -63,7 +62,6 @@ def games(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     from aws_lambda_powertools.utilities import parameters
 
     clock.set_now(T0)
-    reset_dry_campaigns()
     seed_budgets(ledger, house=100_000, campaigns={"spring-tea": 10_000})
     ssm = boto3.client("ssm", region_name="us-east-1")
     for game in catalog.config().games:
@@ -74,7 +72,6 @@ def games(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     yield Api("GamesFunction")
     game_sessions._ssm_secret.cache_clear()
     parameters.clear_caches()
-    reset_dry_campaigns()
 
 
 def call(

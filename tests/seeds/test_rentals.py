@@ -11,6 +11,7 @@ from infra.handlers import invoke
 from reward_ledger import clock, rentals
 from reward_ledger.errors import AlreadyDone
 from reward_ledger.ledger import IdempotencyKey, Ledger, hold_account, reconcile, user_account
+from reward_ledger.wiring import PRODUCT
 from tests.conftest import Api, fund
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -258,7 +259,7 @@ def test_bad_rental_bodies_are_400(rentals_api: Api, body: dict) -> None:
 
 
 def test_the_generic_expiry_sweep_forfeits_an_overdue_rental_once(rentals_api: Api, ledger: Ledger) -> None:
-    from reward_ledger.sweep import jobs_for, sweep_bucket
+    from reward_ledger.sweep import jobs_for
 
     fund("alice", 10_000)
     _, body, _ = borrow(rentals_api)
@@ -266,7 +267,7 @@ def test_the_generic_expiry_sweep_forfeits_an_overdue_rental_once(rentals_api: A
     clock.set_now(T0 + timedelta(hours=UMBRELLA.loan_hours, minutes=5))
 
     def sweep() -> int:
-        return sum(sweep_bucket(ledger, job).by_kind.get("hold", 0) for job in jobs_for())
+        return sum(PRODUCT.sweeper(ledger).sweep_bucket(job).by_kind.get("hold", 0) for job in jobs_for())
 
     assert sweep() == 1
     assert sweep() == 0  # a repeated sweep finds nothing left in the index

@@ -24,7 +24,6 @@ from reward_ledger.ledger import (
     IdempotencyKey,
     Ledger,
     Leg,
-    register_model,
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
@@ -53,7 +52,6 @@ def catalog() -> dict[str, Project]:
     return {p.project_id: p for p in loaded.projects}
 
 
-@register_model
 class ProjectProgress(Model):
     """How much a project has raised: the guard item of every donation."""
 

@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -126,33 +125,21 @@ def issue_configured_stock(ledger: Ledger) -> dict[str, int]:
     return issued
 
 
-# coupon id -> when this process last found its stock empty (see sold_out_memory_seconds)
-_sold_out_seen: dict[str, datetime] = {}
-_sold_out_lock = threading.Lock()
-
-
-def _recently_sold_out(coupon_id: str) -> bool:
-    memory = _loaded().sold_out_memory_seconds
-    with _sold_out_lock:
-        seen = _sold_out_seen.get(coupon_id)
-    return seen is not None and clock.now() - seen < timedelta(seconds=memory)
-
-
-def _mark_sold_out(coupon_id: str) -> None:
-    with _sold_out_lock:
-        _sold_out_seen[coupon_id] = clock.now()
+#: a coupon found sold out is remembered in ``ledger.memo`` under this topic for
+#: ``sold_out_memory_seconds``
+SOLD_OUT_TOPIC = "coupon-sold-out"
 
 
 def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey) -> EntryResult:
     """Spend the coupon's price in seeds for one unit of its stock; 422 out-of-stock when none is left.
 
-    Happy path: one transaction, no read. When this process found the stock empty a moment ago, one read
+    Happy path: one transaction, no read. When this ledger found the stock empty a moment ago (its memo), one read
     of the stock comes first so that a storm on a sold-out coupon costs a read per request instead of a
     failed transaction per shard (the transaction, not the read, remains what decides).
     """
     item = coupon(coupon_id)
     stock = stock_account(coupon_id)
-    if _recently_sold_out(coupon_id) and ledger.balance(stock) <= 0:
+    if ledger.memo.marked(SOLD_OUT_TOPIC, coupon_id, clock.now()) and ledger.balance(stock) <= 0:
         raise OutOfStock(f"coupon {coupon_id} is out of stock", coupon_id=coupon_id)
     request = EntryRequest(
         idempotency=idem,
@@ -172,7 +159,8 @@ def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey) -
                 raise
             # failure path only: is the stock really gone, or did a racing redemption beat a split?
             if attempt == STOCK_RETRIES or ledger.balance(stock) <= 0:
-                _mark_sold_out(coupon_id)
+                memory = timedelta(seconds=_loaded().sold_out_memory_seconds)
+                ledger.memo.mark(SOLD_OUT_TOPIC, coupon_id, clock.now() + memory)
                 raise OutOfStock(f"coupon {coupon_id} is out of stock", coupon_id=coupon_id) from exc
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -16,12 +16,11 @@ from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import Forbidden, ValidationFailed
-from reward_ledger.ledger import Guard, register_model
+from reward_ledger.ledger import Guard
 from reward_ledger.ledger.models import LedgerTableMeta
 from reward_ledger.users import USER_ID
 
 
-@register_model
 class Friendship(Model):
     class Meta(LedgerTableMeta):
         pass

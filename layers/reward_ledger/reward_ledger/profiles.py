@@ -10,12 +10,11 @@ from __future__ import annotations
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
-from reward_ledger.ledger.models import LedgerTableMeta, register_model
+from reward_ledger.ledger.models import LedgerTableMeta
 
 PROFILE_SK = "PROFILE"
 
 
-@register_model
 class Profile(Model):
     """The user's time zone as last seen on a forest or farm request (used by payment events)."""
 

@@ -12,8 +12,9 @@ index (a guarded update). A repeated or crashed sweep therefore never double-exp
 no longer in the index, and a replayed batch is a replay of the same entry, refused by the item guards if
 its composition changed.
 
-This is a shared piece (like ``charity``): features register their kinds with :func:`register_expirer`
-when imported; ``"hold"`` (two-phase timeouts, :meth:`Ledger.time_out`) is built in.
+This is a shared piece (like ``charity``): a :class:`Sweeper` is given its expirers (``exp_kind`` ->
+expirer) by whoever builds it, from the product's wiring (``reward_ledger.wiring``); ``"hold"``
+(two-phase timeouts, :meth:`Ledger.time_out`, :func:`expire_holds`) is the ledger's own kind.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ from functools import cache
 from typing import Any
 
 from pydantic import PositiveInt
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.config import StrictModel, ledger_settings, load_model
 from reward_ledger.errors import AlreadyDone, NotFound
 from reward_ledger.ledger import Ledger
-from reward_ledger.ledger.models import ExpiringItem
+from reward_ledger.ledger.models import ExpiringItem, LedgerTableMeta
 
 RawItem = Mapping[str, Any]
 #: an expirer gets the raw DynamoDB items (all attributes: the index projects ALL) of its kind from one
@@ -40,6 +43,21 @@ RawItem = Mapping[str, Any]
 Expirer = Callable[[Ledger, Sequence[RawItem]], int]
 
 EXPIRY_INDEX = "ExpiryIndex"
+#: the ``exp_kind`` of pending two-phase entries (the ledger's own; an item without ``exp_kind`` is one)
+HOLD_KIND = "hold"
+
+
+class SweepMark(Model):
+    """``pk=SWEEPMARK#<shard>``, ``sk=MARK``: the shard's watermark, the first UTC day whose bucket is not
+    known to be empty (every bucket of an earlier day was swept empty)."""
+
+    class Meta(LedgerTableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="MARK")
+    day = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
 
 
 class SweepSettings(StrictModel):
@@ -56,27 +74,9 @@ def settings() -> SweepSettings:
     return loaded
 
 
-_EXPIRERS: dict[str, Expirer] = {}
-
-
-def register_expirer(kind: str, expirer: Expirer) -> None:
-    """Route items whose ``exp_kind`` is ``kind`` to ``expirer`` (features call this at import)."""
-    _EXPIRERS[kind] = expirer
-
-
-def registered_kinds() -> list[str]:
-    return sorted(_EXPIRERS)
-
-
-def s(item: RawItem, name: str) -> str:
-    """A string attribute of a raw item."""
+def string_attr(item: RawItem, name: str) -> str:
+    """A string attribute of a raw DynamoDB item."""
     return str(item[name]["S"])
-
-
-def n(item: RawItem, name: str, default: int = 0) -> int:
-    """A number attribute of a raw item."""
-    value = item.get(name)
-    return int(value["N"]) if value else default
 
 
 def expire_holds(ledger: Ledger, items: Sequence[RawItem]) -> int:
@@ -84,14 +84,11 @@ def expire_holds(ledger: Ledger, items: Sequence[RawItem]) -> int:
     done = 0
     for item in items:
         try:
-            result = ledger.time_out(s(item, "entry_id"))
+            result = ledger.time_out(string_attr(item, "entry_id"))
         except (AlreadyDone, NotFound):
             continue  # resolved meanwhile (or by a previous sweep): nothing to do
         done += 0 if result.replayed else 1
     return done
-
-
-register_expirer("hold", expire_holds)
 
 
 # ---------------------------------------------------------------------------------------------- jobs
@@ -153,34 +150,48 @@ class SweepReport:
         }
 
 
-def sweep_bucket(ledger: Ledger, job: SweepJob, now: datetime | None = None) -> SweepReport:
-    """Expire every item of one (day, shard) bucket whose ``expires_at`` has passed."""
-    now_iso = clock.iso(now or clock.now())
-    connection = ExpiringItem._get_connection()
-    report = SweepReport()
-    start_key: dict[str, Any] | None = None
-    while True:
-        page = connection.query(
-            hash_key=f"{job.day}#{job.shard}",
-            range_key_condition=ExpiringItem.expires_at <= now_iso,
-            index_name=EXPIRY_INDEX,
-            limit=settings().page_size,
-            exclusive_start_key=start_key,
-        )
-        report.pages += 1
-        items: list[RawItem] = page.get("Items", [])
-        report.examined += len(items)
-        by_kind: dict[str, list[RawItem]] = defaultdict(list)
-        for item in items:
-            by_kind[str(item.get("exp_kind", {}).get("S", "hold"))].append(item)
-        for kind, group in by_kind.items():
-            expirer = _EXPIRERS.get(kind)
-            if expirer is None:
-                report.unknown += len(group)  # left in place for the feature that owns it; logged by caller
-                continue
-            expired = expirer(ledger, group)
-            report.expired += expired
-            report.by_kind[kind] += expired
-        start_key = page.get("LastEvaluatedKey")
-        if not start_key:
-            return report
+class Sweeper:
+    """Expires what is due, bucket by bucket, with the expirers it was given (``exp_kind`` -> expirer).
+
+    Items of a kind it has no expirer for are left in place and counted as ``unknown`` (the worker logs
+    and counts them: a kind the wiring forgot)."""
+
+    def __init__(self, ledger: Ledger, expirers: Mapping[str, Expirer]) -> None:
+        self.ledger = ledger
+        self.expirers: Mapping[str, Expirer] = dict(expirers)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted(self.expirers)
+
+    def sweep_bucket(self, job: SweepJob, now: datetime | None = None) -> SweepReport:
+        """Expire every item of one (day, shard) bucket whose ``expires_at`` has passed."""
+        now_iso = clock.iso(now or clock.now())
+        connection = ExpiringItem._get_connection()
+        report = SweepReport()
+        start_key: dict[str, Any] | None = None
+        while True:
+            page = connection.query(
+                hash_key=f"{job.day}#{job.shard}",
+                range_key_condition=ExpiringItem.expires_at <= now_iso,
+                index_name=EXPIRY_INDEX,
+                limit=settings().page_size,
+                exclusive_start_key=start_key,
+            )
+            report.pages += 1
+            items: list[RawItem] = page.get("Items", [])
+            report.examined += len(items)
+            by_kind: dict[str, list[RawItem]] = defaultdict(list)
+            for item in items:
+                by_kind[str(item.get("exp_kind", {}).get("S", HOLD_KIND))].append(item)
+            for kind, group in by_kind.items():
+                expirer = self.expirers.get(kind)
+                if expirer is None:
+                    report.unknown += len(group)  # left in place for the feature that owns it
+                    continue
+                expired = expirer(self.ledger, group)
+                report.expired += expired
+                report.by_kind[kind] += expired
+            start_key = page.get("LastEvaluatedKey")
+            if not start_key:
+                return report

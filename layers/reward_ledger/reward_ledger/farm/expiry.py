@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from reward_ledger import clock, sweep
+from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone
 from reward_ledger.farm import items
 from reward_ledger.farm.config import settings
-from reward_ledger.farm.items import BATCH_KIND, EXPIRED, Chicken, ChickenMoved, EggBatch, eggs_account
+from reward_ledger.farm.items import EXPIRED, Chicken, ChickenMoved, EggBatch, eggs_account
 from reward_ledger.ledger import EntryRequest, Guard, IdempotencyKey, Ledger, Leg
 
 
@@ -81,6 +81,3 @@ def expire_batches(ledger: Ledger, raw_items: Sequence[Mapping[str, Any]]) -> in
             expired += 0 if result.replayed else 1
             break
     return expired
-
-
-sweep.register_expirer(BATCH_KIND, expire_batches)

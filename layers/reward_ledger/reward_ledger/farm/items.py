@@ -13,7 +13,6 @@ from reward_ledger.ledger import (
     Account,
     expired_account,
     external_account,
-    register_model,
     system_account,
     user_account,
 )
@@ -33,7 +32,6 @@ def eggs_account(user_id: str) -> Account:
     return user_account(user_id, "eggs", "EGG")
 
 
-@register_model
 class Chicken(Model):
     class Meta(LedgerTableMeta):
         pass
@@ -50,7 +48,6 @@ class Chicken(Model):
     last_fed_by = UnicodeAttribute(null=True)
 
 
-@register_model
 class EggBatch(Model):
     """Eggs laid by one meal: ``eggs`` eggs at FIFO positions ``laid_before .. laid_before + eggs``."""
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reward_ledger import clock, sweep
-from reward_ledger.forest.items import EXPIRED, LOT_KIND, LOT_POOL, Lot, LotMoved, settle_guard
+from reward_ledger.forest.items import EXPIRED, LOT_POOL, Lot, LotMoved, settle_guard
 from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg
 
 
@@ -55,6 +55,3 @@ def expire_lots(ledger: Ledger, items: Sequence[Mapping[str, Any]]) -> int:
             expired += 0 if result.replayed else len(batch)
             break
     return expired
-
-
-sweep.register_expirer(LOT_KIND, expire_lots)

@@ -11,7 +11,7 @@ from pynamodb.models import Model
 from reward_ledger import clock
 from reward_ledger.errors import LedgerError
 from reward_ledger.forest.config import settings
-from reward_ledger.ledger import Account, Guard, expired_account, register_model, system_account, user_account
+from reward_ledger.ledger import Account, Guard, expired_account, system_account, user_account
 from reward_ledger.ledger.models import LedgerTableMeta
 
 LOT_KIND = "oxygen_lot"
@@ -26,7 +26,6 @@ def energy(user_id: str) -> Account:
     return user_account(user_id, "energy", ASSET)
 
 
-@register_model
 class Lot(Model):
     """One oxygen lot: ``pk=FOREST#<user>``, ``sk=LOT#<lot_id>``; the lot id starts with its deadline so
     a range query skips every lot whose day is over."""
@@ -56,7 +55,6 @@ class Lot(Model):
         return int(self.amount) - int(self.stolen)
 
 
-@register_model
 class Tree(Model):
     class Meta(LedgerTableMeta):
         pass
@@ -69,7 +67,6 @@ class Tree(Model):
     planted_at = UnicodeAttribute()
 
 
-@register_model
 class StealMarker(Model):
     """``pk=STEAL#<owner>#<lot_id>``, ``sk=<thief>``: a friend takes from a lot at most once."""
 

@@ -22,13 +22,12 @@ from pynamodb.models import Model
 
 from reward_ledger.errors import LedgerError
 from reward_ledger.games.catalog import Game, config
-from reward_ledger.ledger import Guard, register_model
+from reward_ledger.ledger import Guard
 from reward_ledger.ledger.models import LedgerTableMeta
 
 DEVICE_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 
 
-@register_model
 class ResultRate(Model):
     """``pk=GRATE#<user>``, ``sk=<window number>``: results counted in one rate window."""
 
@@ -41,7 +40,6 @@ class ResultRate(Model):
     ttl = NumberAttribute(null=True)
 
 
-@register_model
 class DeviceAccounts(Model):
     """``pk=GDEVICE#<device id>``: the accounts that sent results from one device."""
 

@@ -19,14 +19,13 @@ from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import ValidationFailed
-from reward_ledger.ledger import Guard, register_model, unconditional
+from reward_ledger.ledger import Guard, unconditional
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
 
 PAGE_LIMIT = 100
 _AFTER = re.compile(r"^[0-9T:.+Z-]{10,40}#[a-z0-9]{1,64}$")
 
 
-@register_model
 class HeldReview(Model):
     """One held game reward waiting for an operator (deleted when the hold is resolved)."""
 

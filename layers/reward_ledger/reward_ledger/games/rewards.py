@@ -38,7 +38,7 @@ from reward_ledger.games.antifraud import (
     implausible,
     rate_guard,
 )
-from reward_ledger.games.catalog import Campaign, active_campaign, config
+from reward_ledger.games.catalog import active_campaign, config
 from reward_ledger.games.sessions import TooFast, game_of, session_guard, verify_signature
 from reward_ledger.ledger import (
     Account,
@@ -50,17 +50,14 @@ from reward_ledger.ledger import (
     Leg,
     expiry_for,
     external_account,
-    on_resolve,
-    register_model,
     user_account,
 )
-from reward_ledger.ledger.models import LedgerTableMeta, table_name
+from reward_ledger.ledger.models import LedgerTableMeta
 
 RESULT_KIND = "games.result"
 MAX_ATTEMPTS = 6
 
 
-@register_model
 class DailyPlay(Model):
     """``pk=GDAY#<user>``, ``sk=<local day>``: what the user earned and played that day."""
 
@@ -115,19 +112,11 @@ def daily_guard(
     return Guard.update(item, actions, condition, refused)
 
 
-# campaign budgets found dry, per table: the boost is skipped until the marker expires, so a storm
-# after exhaustion does not probe every shard of an empty budget on every result
-_dry_campaigns: dict[tuple[str, str], datetime] = {}
+#: a campaign budget found dry is remembered this long (``ledger.memo``, topic ``campaign-dry``): the boost
+#: is skipped meanwhile, so a storm after exhaustion does not probe every shard of an empty budget on
+#: every result
 DRY_RECHECK = timedelta(seconds=30)
-
-
-def _campaign_dry(campaign: Campaign, now: datetime) -> bool:
-    until = _dry_campaigns.get((table_name(), campaign.campaign_id))
-    return until is not None and now < until
-
-
-def reset_dry_campaigns() -> None:
-    _dry_campaigns.clear()
+DRY_TOPIC = "campaign-dry"
 
 
 @dataclass(slots=True)
@@ -164,7 +153,7 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
     campaign = active_campaign(found.game_id, now)
     reminder_ms = settings.daily_reminder_minutes * 60_000
     plan = _Plan(
-        boost_on=campaign is not None and not _campaign_dry(campaign, now),
+        boost_on=campaign is not None and not ledger.memo.marked(DRY_TOPIC, campaign.campaign_id, now),
         reasons=implausible(found, result.score, result.duration_ms),
     )
     if result.duration_ms > reminder_ms:
@@ -258,7 +247,7 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
             if campaign is None or not sponsored or exc.context.get("account") != str(campaign.budget):
                 raise
             plan.boost_on = False
-            _dry_campaigns[(table_name(), campaign.campaign_id)] = now + DRY_RECHECK
+            ledger.memo.mark(DRY_TOPIC, campaign.campaign_id, now + DRY_RECHECK)
     raise RetriesExhausted("the result could not be written; retry with the same Idempotency-Key")
 
 
@@ -272,9 +261,6 @@ def review_held(
     if header is None or header.kind != RESULT_KIND or header.pending is None:
         raise NotFound(f"no held game reward {entry_id}")
     return ledger.resolve(entry_id, action, actor=actor, note=note)
-
-
-on_resolve(RESULT_KIND, review.unlisted)
 
 
 # ---------------------------------------------------------------------- budgets

@@ -25,13 +25,12 @@ from pynamodb.models import Model
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, Forbidden, LedgerError, NotFound
 from reward_ledger.games.catalog import Game, config, game, is_game_id
-from reward_ledger.ledger import Guard, IdempotencyKey, register_model, response_code
+from reward_ledger.ledger import Guard, IdempotencyKey, response_code
 from reward_ledger.ledger.models import LedgerTableMeta
 
 LOCAL_SECRET_DEFAULT = "local-game-secret"  # noqa: S105 - the documented local default (CONTRACT.md)
 
 
-@register_model
 class GameSession(Model):
     """``pk=GSESSION#<session_id>``: who may use it, until when, and whether it was used."""
 

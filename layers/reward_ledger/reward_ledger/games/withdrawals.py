@@ -31,8 +31,6 @@ from reward_ledger.ledger import (
     Ledger,
     Leg,
     expiry_for,
-    on_resolve,
-    register_model,
     unconditional,
     user_account,
 )
@@ -43,7 +41,6 @@ WITHDRAWAL_KIND = "games.withdrawal"
 STATUS_OF_STATE = {"pending": "pending", "posted": "completed", "voided": "rejected"}
 
 
-@register_model
 class DailyWithdrawn(Model):
     """``pk=GWDAY#<user>``, ``sk=<local day>``: fen requested for withdrawal that day."""
 
@@ -96,7 +93,7 @@ def request_withdrawal(
     return ledger.hold(request, expiry=expiry_for(eid, timeout), on_timeout="void")
 
 
-def _limit_given_back(header: EntryItem, action: Literal["post", "void"]) -> list[Guard]:
+def limit_given_back(header: EntryItem, action: Literal["post", "void"]) -> list[Guard]:
     """On a void, the day's counter loses the amount again (no condition: a void must never be refused;
     a counter already gone by TTL is recreated negative on a long-past day, which nothing reads)."""
     meta = header.metadata or {}
@@ -104,9 +101,6 @@ def _limit_given_back(header: EntryItem, action: Literal["post", "void"]) -> lis
         return []
     counter = DailyWithdrawn(pk=f"GWDAY#{meta['user_id']}", sk=str(meta["day"]))
     return [Guard.update(counter, [DailyWithdrawn.amount.add(-int(meta["amount"]))], None, unconditional)]
-
-
-on_resolve(WITHDRAWAL_KIND, _limit_given_back)
 
 
 def _withdrawal(ledger: Ledger, withdrawal_id: str) -> EntryItem:

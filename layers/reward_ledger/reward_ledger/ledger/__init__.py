@@ -8,7 +8,14 @@ from reward_ledger.ledger.accounts import (
     system_account,
     user_account,
 )
-from reward_ledger.ledger.core import Ledger, balance_key, entry_key, on_resolve, response_code, shard_for
+from reward_ledger.ledger.core import (
+    Ledger,
+    ResolutionHook,
+    balance_key,
+    entry_key,
+    response_code,
+    shard_for,
+)
 from reward_ledger.ledger.entries import (
     EntryRequest,
     EntryResult,
@@ -21,10 +28,12 @@ from reward_ledger.ledger.entries import (
 )
 from reward_ledger.ledger.expiry import expiry_for
 from reward_ledger.ledger.history import HistoryLine, account_history
-from reward_ledger.ledger.models import bind_table, register_model
+from reward_ledger.ledger.memo import Memo
+from reward_ledger.ledger.models import CORE_MODELS, bind_table
 from reward_ledger.ledger.reconcile import ReconcileReport, reconcile
 
 __all__ = [
+    "CORE_MODELS",
     "Account",
     "EntryRequest",
     "EntryResult",
@@ -34,7 +43,9 @@ __all__ = [
     "IdempotencyKey",
     "Ledger",
     "Leg",
+    "Memo",
     "ReconcileReport",
+    "ResolutionHook",
     "account_history",
     "balance_key",
     "bind_table",
@@ -44,9 +55,7 @@ __all__ = [
     "expiry_for",
     "external_account",
     "hold_account",
-    "on_resolve",
     "reconcile",
-    "register_model",
     "response_code",
     "shard_for",
     "system_account",

@@ -42,6 +42,7 @@ from reward_ledger.ledger.entries import (
     Leg,
     net_postings,
 )
+from reward_ledger.ledger.memo import Memo
 from reward_ledger.ledger.models import BalanceItem, EntryItem, HistoryRow, PostingMap
 
 RETRYABLE_ERRORS = frozenset(
@@ -57,18 +58,8 @@ _OP_ORDER: dict[GuardOp, int] = {"ConditionCheck": 0, "Delete": 1, "Put": 2, "Up
 MAX_TRANSACTION_ITEMS = 100
 
 
-ResolutionGuards = Callable[[EntryItem, Literal["post", "void"]], Sequence[Guard]]
-_RESOLUTION_GUARDS: dict[str, ResolutionGuards] = {}
-
-
-def on_resolve(kind: str, guards: ResolutionGuards) -> None:
-    """Let the feature that owns two-phase entries of ``kind`` add guards to their post or void.
-
-    Every path that resolves an entry (its worker, an operator, the hold timeout of the expiry sweep)
-    goes through :meth:`Ledger.resolve`, so feature state that must follow the outcome (a daily limit
-    given back on a void) changes in the same transaction as the money, whoever resolves it.
-    """
-    _RESOLUTION_GUARDS[kind] = guards
+#: a feature's guards for the post or void of its two-phase entries (see :class:`Ledger`)
+ResolutionHook = Callable[[EntryItem, Literal["post", "void"]], Sequence[Guard]]
 
 
 def shard_for(seed: str, account: Account, shards: int) -> int:
@@ -114,17 +105,32 @@ class _Attempt:
 
 
 class Ledger:
-    """Double-entry ledger on one DynamoDB table. Thread-safe; keep one per process."""
+    """Double-entry ledger on one DynamoDB table. Thread-safe; keep one per process.
+
+    ``resolution_hooks`` (kind -> hook) lets the feature that owns two-phase entries of a kind add guards
+    to their post or void. Every path that resolves an entry (its worker, an operator, the hold timeout of
+    the expiry sweep) goes through :meth:`resolve`, so feature state that must follow the outcome (a daily
+    limit given back on a void) changes in the same transaction as the money, whoever resolves it. The
+    product's hooks are declared in ``reward_ledger.wiring`` and passed in by whoever builds the ledger,
+    never found through what a process happened to import.
+
+    ``memo`` holds the hints features keep between requests (see :class:`Memo`); it lives as long as
+    this ledger: one Lambda execution environment, one test.
+    """
 
     def __init__(
         self,
         *,
+        resolution_hooks: Mapping[str, ResolutionHook] | None = None,
+        memo: Memo | None = None,
         now: Callable[[], datetime] = clock.now,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
         self._now = now
+        self.resolution_hooks: Mapping[str, ResolutionHook] = dict(resolution_hooks or {})
+        self.memo = memo or Memo()
         self._retry = retry or ledger_settings().retry
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -194,7 +200,7 @@ class Ledger:
                 f"entry {entry_id} is already {(old or {}).get('state', {}).get('S', 'resolved')}"
             ),
         )
-        extra = _RESOLUTION_GUARDS.get(str(header.kind))
+        extra = self.resolution_hooks.get(str(header.kind))
         request = EntryRequest(
             idempotency=IdempotencyKey("resolve", entry_id, {"action": action}),
             kind=f"{header.kind}.{action}",

@@ -15,6 +15,7 @@ extra item. ``ExpiryIndex`` (sparse: ``exp_bucket``/``expires_at``) holds whatev
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.attributes import (
@@ -149,18 +150,16 @@ class ExpiringItem(Model):
     expiry_index = ExpiryIndex()
 
 
-LEDGER_MODELS: list[type[Model]] = [BalanceItem, EntryItem, HistoryRow, ExpiringItem]
+#: the ledger's own models; the product's feature models are declared in ``reward_ledger.wiring``
+CORE_MODELS: tuple[type[Model], ...] = (BalanceItem, EntryItem, HistoryRow, ExpiringItem)
 
 
-def register_model(model: type[Model]) -> type[Model]:
-    """Feature models living in the ledger table register here so :func:`bind_table` rebinds them too."""
-    LEDGER_MODELS.append(model)
-    return model
-
-
-def bind_table(table_name: str, *, region: str | None = None, host: str | None = None) -> None:
-    """Point every ledger-table model at ``table_name`` (tests and the local stack use generated names)."""
-    for model in LEDGER_MODELS:
+def bind_table(
+    table_name: str, *, models: Iterable[type[Model]], region: str | None = None, host: str | None = None
+) -> None:
+    """Point ``models`` (all of the product's, see ``reward_ledger.wiring``) at ``table_name`` (tests and the
+    local stack use generated names; in Lambda, ``LEDGER_TABLE`` names the table at import)."""
+    for model in models:
         model.Meta.table_name = table_name
         model.Meta.region = region or _region()
         model.Meta.host = host

@@ -41,7 +41,7 @@ from reward_ledger.rentals.history import (
     tier_of,
     unreturned_account,
 )
-from reward_ledger.rentals.lending import borrow, rental_view, return_rental
+from reward_ledger.rentals.lending import borrow, rental_over, rental_view, return_rental
 from reward_ledger.rentals.stock import cabinet_view, issue_cabinet_stock, issue_configured_stock
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
     "issue_cabinet_stock",
     "issue_configured_stock",
     "item_of",
+    "rental_over",
     "rental_view",
     "return_rental",
     "settings",

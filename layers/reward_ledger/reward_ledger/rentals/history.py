@@ -6,7 +6,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from reward_ledger.ledger import Account, Ledger, register_model, system_account, user_account
+from reward_ledger.ledger import Account, Ledger, system_account, user_account
 from reward_ledger.ledger.models import LedgerTableMeta
 from reward_ledger.rentals.config import Tier, settings
 from reward_ledger.users import wallet_account
@@ -30,7 +30,6 @@ def deposit_account(user_id: str) -> Account:
 FORFEITED = system_account("forfeited", "CNY")
 
 
-@register_model
 class RentalHistory(Model):
     """A user's rental record: rentals started, returns before the due time, late returns."""
 
@@ -45,7 +44,6 @@ class RentalHistory(Model):
     out = NumberAttribute(null=True)  # rentals not over yet (neither returned nor forfeited)
 
 
-@register_model
 class RentalReturn(Model):
     """Marks a rental returned: the guard that makes a second return (another key) a 409."""
 

@@ -16,7 +16,6 @@ from reward_ledger.ledger import (
     Leg,
     entry_key,
     expiry_for,
-    on_resolve,
     unconditional,
 )
 from reward_ledger.ledger.models import EntryItem
@@ -87,7 +86,7 @@ def borrow(
         raise
 
 
-def _rental_over(header: EntryItem, _action: Literal["post", "void"]) -> list[Guard]:
+def rental_over(header: EntryItem, _action: Literal["post", "void"]) -> list[Guard]:
     """Returned (void) or forfeited (post, by the timeout sweep): one rental fewer out, in the same
     transaction, whoever ends it."""
     user_id = str((header.metadata or {}).get("user_id", ""))
@@ -101,9 +100,6 @@ def _rental_over(header: EntryItem, _action: Literal["post", "void"]) -> list[Gu
             unconditional,
         )
     ]
-
-
-on_resolve(RENTAL_KIND, _rental_over)
 
 
 def _own_rental(ledger: Ledger, user_id: str, rental_id: str) -> tuple[str, dict[str, Any]]:

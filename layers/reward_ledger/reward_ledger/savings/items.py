@@ -5,14 +5,13 @@ from __future__ import annotations
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
-from reward_ledger.ledger import Account, register_model, user_account
+from reward_ledger.ledger import Account, user_account
 from reward_ledger.ledger.models import LedgerTableMeta
 from reward_ledger.users import WALLET_ASSET, wallet_account
 
 ASSET = WALLET_ASSET
 
 
-@register_model
 class SavingsItem(Model):
     """A user's savings state: one progress item per started story and one summary item."""
 

@@ -27,7 +27,6 @@ from reward_ledger.ledger import (
     Ledger,
     Leg,
     external_account,
-    register_model,
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
@@ -36,7 +35,6 @@ from reward_ledger.seeds.drawing import draw
 from reward_ledger.users import USER_ID_PATTERN
 
 
-@register_model
 class BoxItem(Model):
     """A treasure box: ``pk=BOX#<user>``, ``sk=BOX#<box_id>`` (a user's boxes are one Query)."""
 
@@ -55,7 +53,6 @@ class BoxItem(Model):
     epoch = UnicodeAttribute(null=True)
 
 
-@register_model
 class BoxDayCounter(Model):
     """Boxes granted to a user on one local day of payment: the daily-cap guard."""
 
