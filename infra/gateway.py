@@ -15,9 +15,8 @@ import json
 import sys
 import time
 import traceback
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
@@ -25,31 +24,13 @@ import jwt
 from infra import token as tokens
 from infra.apigw import http_api_event
 from infra.discovery import Route
-from infra.openapi import SWAGGER_HTML, openapi_document
+from infra.local_routes import local_route
+from infra.openapi import SWAGGER_HTML
+from infra.ports import Stack
+from infra.replies import Reply, json_reply, problem
+from infra.workers import FunctionError
 
-if TYPE_CHECKING:
-    from infra.stack import LocalStack
-
-PROBLEM_JSON = "application/problem+json"
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes = b""
-    content_type: str | None = "application/json"
-    headers: list[tuple[str, str]] | None = None
-    function: str | None = None
-
-
-def json_reply(status: int, body: Any, content_type: str = "application/json", **kw: Any) -> Reply:
-    return Reply(status, json.dumps(body, default=str).encode(), content_type, **kw)
-
-
-def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Reply:
-    body = {"type": slug, "title": title, "status": status, "detail": detail, **extra}
-    return json_reply(status, body, PROBLEM_JSON)
 
 
 # ---------------------------------------------------------------------- routing
@@ -109,7 +90,7 @@ def _claim_text(value: Any) -> str:
 
 # ---------------------------------------------------------------------- request handling
 class Gateway:
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: Stack) -> None:
         self.stack = stack
 
     def handle(
@@ -118,11 +99,11 @@ class Gateway:
         split = urlsplit(target)
         raw_path = split.path or "/"
         if raw_path == "/_local" or raw_path.startswith("/_local/"):
-            return self.local(method, raw_path, split.query, body)
+            return local_route(self.stack, method, raw_path, split.query, body)
         if method == "GET" and raw_path in ("/docs", "/docs/"):
             return Reply(200, SWAGGER_HTML.encode(), "text/html; charset=utf-8")
         if method == "GET" and raw_path == "/openapi.json":
-            return json_reply(200, openapi_document(self.stack))
+            return json_reply(200, self.stack.openapi())
         if method == "GET" and raw_path == "/":
             return Reply(302, b"", None, headers=[("Location", "/docs")])
         found = match_route(self.stack.model.routes, method, raw_path)
@@ -179,11 +160,14 @@ class Gateway:
             event.pop("body")
         try:
             result = self.stack.invoke(route.function, event)
-        except Exception as exc:
-            self.stack.say(f"[api] {route.function} raised {type(exc).__name__}: {exc}")
+        except FunctionError as exc:  # the handler raised: HTTP API answers 500
+            self.stack.say(f"[api] {route.function} raised {exc}")
+            return json_reply(500, {"message": "Internal Server Error"}, function=route.function)
+        except Exception as exc:  # the worker crashed, exited or timed out: no valid answer, 502
+            self.stack.say(f"[api] {route.function} failed: {type(exc).__name__}: {exc}")
             if self.stack.log is not None:
                 traceback.print_exception(exc, file=self.stack.log)
-            return json_reply(500, {"message": "Internal Server Error"}, function=route.function)
+            return json_reply(502, {"message": "Bad Gateway"}, function=route.function)
         reply = proxy_result(result)
         reply.function = route.function
         return reply
@@ -216,12 +200,6 @@ class Gateway:
                     403, "forbidden", "Forbidden", f"the route needs one of the scopes {list(route.scopes)}"
                 )
         return {name: _claim_text(value) for name, value in claims.items()}
-
-    # ------------------------------------------------------------------ /_local
-    def local(self, method: str, path: str, query: str, body: bytes) -> Reply:
-        from infra.local_routes import local_route
-
-        return local_route(self.stack, method, path, query, body)
 
 
 def proxy_result(result: Any) -> Reply:
@@ -303,6 +281,6 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
-def make_server(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
+def make_server(stack: Stack, host: str, port: int) -> ThreadingHTTPServer:
     handler = type("LocalGatewayHandler", (_Handler,), {"gateway": Gateway(stack)})
     return _Server((host, port), handler)

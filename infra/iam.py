@@ -1,4 +1,4 @@
-"""IAM as AWS would enforce it, for functions run in process (tests and the local stack).
+"""IAM as AWS would enforce it, for functions run in process (tests) and in workers (the local stack).
 
 In AWS a function whose role lacks an action gets ``AccessDeniedException`` on the call; on moto nothing
 is checked, so a missing permission would only show after a deploy. While a template function runs
@@ -9,7 +9,9 @@ counterpart's action) and refuses the call, with the error AWS
 would answer, when the function's role (from the translated template, so SAM's generated statements
 count) does not allow them. Actions are checked, resources are not (``tests/security/test_iam.py``
 checks that no statement has a wildcard resource). Calls made outside a function (test set-up, the
-local stack's own plumbing) are not checked. Services checked: DynamoDB, SQS, SSM, EventBridge.
+local stack's own plumbing) are not checked. Services checked: DynamoDB, SQS, SSM, EventBridge. The local
+stack's workers are separate processes: the embedded AWS (:mod:`infra.aws_endpoint`) applies the same
+:func:`denial` to every request signed with a function's credentials.
 """
 
 from __future__ import annotations
@@ -89,29 +91,33 @@ def required_actions(service: str, operation: str, params: dict[str, Any]) -> se
     return {f"{prefix}:{operation}"}
 
 
+def denial(function: str, allowed: frozenset[str], service: str, operation: str, params: Any) -> str | None:
+    """Why AWS would refuse ``service.operation`` to ``function`` whose role allows ``allowed`` (None: it
+    would not). ``service`` is botocore's name; services not in :data:`CHECKED_SERVICES` pass."""
+    if service not in CHECKED_SERVICES:
+        return None
+    api_params = params if isinstance(params, dict) else {}
+    missing = required_actions(service, operation, api_params) - allowed
+    if not missing:
+        return None
+    return (
+        f"{function} is not authorized to perform: {', '.join(sorted(missing))} "
+        "(its role in template.yaml does not allow it)"
+    )
+
+
 def _check(model: Any, params: dict[str, Any], **_: Any) -> None:
     acting = _acting.get()
-    service = model.service_model.service_name if acting else None
-    if acting is None or service not in CHECKED_SERVICES:
+    if acting is None:
         return
-    function, allowed = acting
     body = params.get("body") or b"{}"
     try:
         api_params = json.loads(body) if body.strip()[:1] in (b"{", "{") else {}
     except ValueError:
         api_params = {}
-    missing = required_actions(str(service), model.name, api_params) - allowed
-    if missing:
-        raise ClientError(
-            {
-                "Error": {
-                    "Code": "AccessDeniedException",
-                    "Message": f"{function} is not authorized to perform: {', '.join(sorted(missing))} "
-                    "(its role in template.yaml does not allow it)",
-                }
-            },
-            model.name,
-        )
+    reason = denial(*acting, str(model.service_model.service_name), model.name, api_params)
+    if reason is not None:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": reason}}, model.name)
 
 
 @contextmanager

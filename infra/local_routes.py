@@ -4,7 +4,10 @@
   rule of the template whose pattern matches; 200 with each delivery, 502 when a target failed.
 * ``GET /_local/schedules``: the scheduled functions; ``POST /_local/schedules/{function}`` runs one now.
 * ``GET|POST /_local/clock`` ``{"now": "<ISO-8601>" | null}``: the clock the app sees.
-* ``GET /_local/queues``: queue depths (DLQs included) and what each SQS event source did.
+* ``GET /_local/queues``: queue depths (DLQs included) and what each SQS event source did;
+  ``POST /_local/queues/{mapping}`` ``{"enabled": false}`` pauses an event source mapping (``true`` resumes
+  it), as ``aws lambda update-event-source-mapping --no-enabled`` does.
+* ``GET /_local/functions``: each function's worker processes (pid, cold start, invocations).
 * ``POST /_local/invoke/{function}``: invoke any function with the request body as its event.
 * ``GET /_local``: what the stack serves (functions, routes, rules, schedules, queues).
 """
@@ -12,14 +15,13 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
-from infra.gateway import Reply, json_reply, problem
+from infra.ports import Stack
+from infra.replies import Reply, json_reply, problem
+from infra.workers import failure_text
 from reward_ledger import clock
-
-if TYPE_CHECKING:
-    from infra.stack import LocalStack
 
 
 def _json_body(body: bytes) -> Any:
@@ -35,7 +37,7 @@ def _invalid(detail: str) -> Reply:
     return problem(400, "validation-error", "Invalid request", detail)
 
 
-def local_route(stack: LocalStack, method: str, path: str, query: str, body: bytes) -> Reply:
+def local_route(stack: Stack, method: str, path: str, query: str, body: bytes) -> Reply:
     parts = [p for p in path.split("/") if p][1:]  # after "_local"
     head = parts[0] if parts else ""
     rest = parts[1:]
@@ -48,17 +50,21 @@ def local_route(stack: LocalStack, method: str, path: str, query: str, body: byt
     if head == "schedules" and len(rest) == 1 and method == "POST":
         return run_schedule(stack, rest[0], parse_qs(query).get("rule", [None])[0])
     if head == "clock" and not rest and method == "GET":
-        return json_reply(200, clock_view())
+        return json_reply(200, clock_view(stack))
     if head == "clock" and not rest and method == "POST":
-        return set_clock(body)
+        return set_clock(stack, body)
     if head == "queues" and not rest and method == "GET":
         return json_reply(200, stack.queue_report())
+    if head == "queues" and len(rest) == 1 and method == "POST":
+        return set_source(stack, rest[0], body)
+    if head == "functions" and not rest and method == "GET":
+        return json_reply(200, {"functions": stack.functions_report()})
     if head == "invoke" and len(rest) == 1 and method == "POST":
         return invoke(stack, rest[0], body)
     return problem(404, "not-found", "Not found", f"no local route {method} {path}; GET /_local lists them")
 
 
-def overview(stack: LocalStack) -> dict[str, Any]:
+def overview(stack: Stack) -> dict[str, Any]:
     model = stack.model
     return {
         "template": str(model.template),
@@ -92,12 +98,14 @@ def overview(stack: LocalStack) -> dict[str, Any]:
             "GET /_local/clock",
             "POST /_local/clock",
             "GET /_local/queues",
+            "POST /_local/queues/{mapping}",
+            "GET /_local/functions",
             "POST /_local/invoke/{function}",
         ],
     }
 
 
-def post_events(stack: LocalStack, body: bytes) -> Reply:
+def post_events(stack: Stack, body: bytes) -> Reply:
     try:
         parsed = _json_body(body)
     except ValueError as exc:
@@ -155,7 +163,7 @@ def schedule_view(schedule: Any) -> dict[str, Any]:
     }
 
 
-def run_schedule(stack: LocalStack, name: str, rule: str | None) -> Reply:
+def run_schedule(stack: Stack, name: str, rule: str | None) -> Reply:
     candidates = [
         s
         for s in stack.schedules()
@@ -170,12 +178,12 @@ def run_schedule(stack: LocalStack, name: str, rule: str | None) -> Reply:
     try:
         result = stack.run_schedule(schedule)
     except Exception as exc:
-        stack.say(f"[schedule] {schedule.target.name} failed: {type(exc).__name__}: {exc}")
+        stack.say(f"[schedule] {schedule.target.name} failed: {failure_text(exc)}")
         return problem(
             502,
             "invocation-failed",
             "The scheduled function failed",
-            f"{type(exc).__name__}: {exc}",
+            failure_text(exc),
             function=schedule.target.name,
             rule=schedule.logical_id,
         )
@@ -190,12 +198,24 @@ def run_schedule(stack: LocalStack, name: str, rule: str | None) -> Reply:
     )
 
 
-def clock_view() -> dict[str, Any]:
+def clock_view(stack: Stack) -> dict[str, Any]:
     """The instant the app sees, and whether it is pinned (moved) or follows the system clock."""
-    return {"now": clock.iso(clock.now()), "pinned": getattr(clock, "_pinned", None) is not None}
+    return {"now": clock.iso(clock.now()), "pinned": stack.clock_pinned()}
 
 
-def set_clock(body: bytes) -> Reply:
+def set_source(stack: Stack, mapping: str, body: bytes) -> Reply:
+    try:
+        parsed = _json_body(body)
+    except ValueError as exc:
+        return _invalid(str(exc))
+    if not isinstance(parsed, dict) or set(parsed) != {"enabled"} or not isinstance(parsed["enabled"], bool):
+        return _invalid('the body is {"enabled": true} or {"enabled": false}')
+    if not stack.set_source_enabled(mapping, parsed["enabled"]):
+        return problem(404, "not-found", "Not found", f"no polled event source mapping {mapping}")
+    return json_reply(200, {"mapping": mapping, "enabled": parsed["enabled"]})
+
+
+def set_clock(stack: Stack, body: bytes) -> Reply:
     try:
         parsed = _json_body(body)
     except ValueError as exc:
@@ -204,18 +224,18 @@ def set_clock(body: bytes) -> Reply:
         return _invalid('the body is {"now": "<ISO-8601>"} or {"now": null}')
     value = parsed["now"]
     if value is None:
-        clock.set_now(None)
+        stack.set_clock(None)
     elif isinstance(value, str):
         try:
-            clock.set_now(clock.parse_iso(value))
+            stack.set_clock(clock.parse_iso(value))
         except ValueError as exc:
             return _invalid(f"now is not an ISO-8601 instant: {exc}")
     else:
         return _invalid("now must be an ISO-8601 string or null")
-    return json_reply(200, clock_view())
+    return json_reply(200, clock_view(stack))
 
 
-def invoke(stack: LocalStack, function: str, body: bytes) -> Reply:
+def invoke(stack: Stack, function: str, body: bytes) -> Reply:
     if function not in stack.model.functions:
         return problem(
             404,
@@ -230,7 +250,5 @@ def invoke(stack: LocalStack, function: str, body: bytes) -> Reply:
     try:
         result = stack.invoke(function, event)
     except Exception as exc:
-        return problem(
-            502, "invocation-failed", "The function failed", f"{type(exc).__name__}: {exc}", function=function
-        )
+        return problem(502, "invocation-failed", "The function failed", failure_text(exc), function=function)
     return json_reply(200, result)

@@ -1,7 +1,8 @@
 """The OpenAPI document of the whole API, merged from every HTTP function's Powertools resolver.
 
 Each handler module that serves HttpApi routes has a module-level ``app`` (Powertools resolver with
-validation); its ``get_openapi_json_schema()`` describes its routes from the handlers' annotations. The
+validation); its ``get_openapi_json_schema()`` describes its routes from the handlers' annotations, asked
+of the function's own worker (the local stack caches the merged document). The
 merged document adds the bearer-token security the template's JWT authorizer requires, and the
 local-only ``/_local`` routes (tagged ``local``) so Swagger UI at ``/docs`` can drive events, schedules
 and the clock too.
@@ -9,11 +10,9 @@ and the clock too.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from infra.stack import LocalStack
+from infra.discovery import Route
 
 TITLE = "Reward ledger API (local)"
 VERSION = "1.0.0"
@@ -45,31 +44,12 @@ SWAGGER_HTML = """<!doctype html>
 """
 
 
-def handler_documents(stack: LocalStack) -> dict[str, dict[str, Any]]:
-    """Function logical id -> the OpenAPI document its resolver generates (HTTP functions only)."""
-    documents: dict[str, dict[str, Any]] = {}
-    for function in sorted({r.function for r in stack.model.routes} - set(stack.broken)):
-        with stack.pools[function].environment() as env:
-            app = getattr(env.module, "app", None)
-            generate = getattr(app, "get_openapi_json_schema", None)
-            if generate is None:
-                continue
-            documents[function] = json.loads(generate(title=TITLE, version=VERSION))
-    return documents
-
-
-def openapi_document(stack: LocalStack) -> dict[str, Any]:
-    with stack._openapi_lock:
-        if stack.openapi_cache is None:
-            stack.openapi_cache = merge(stack, handler_documents(stack))
-        return stack.openapi_cache
-
-
-def merge(stack: LocalStack, documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def merge(routes: list[Route], documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One document from each HTTP function's own (function logical id -> document)."""
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
-    secured = {(r.method.lower(), r.path) for r in stack.model.routes if r.authorizer is not None}
-    secured_any = {r.path for r in stack.model.routes if r.authorizer is not None and r.method == "ANY"}
+    secured = {(r.method.lower(), r.path) for r in routes if r.authorizer is not None}
+    secured_any = {r.path for r in routes if r.authorizer is not None and r.method == "ANY"}
     for function, document in documents.items():
         for path, operations in (document.get("paths") or {}).items():
             for method, operation in operations.items():
@@ -150,6 +130,14 @@ LOCAL_PATHS: dict[str, dict[str, Any]] = {
         ),
     },
     "/_local/queues": {"get": _local("Queue depths (DLQs included) and SQS event source activity")},
+    "/_local/queues/{mapping}": {
+        "post": _local(
+            "Pause or resume an SQS event source mapping",
+            {"type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}},
+            [{"name": "mapping", "in": "path", "required": True, "schema": {"type": "string"}}],
+        )
+    },
+    "/_local/functions": {"get": _local("Each function's worker processes: pid, cold start, invocations")},
     "/_local/invoke/{function}": {
         "post": _local("Invoke a function with the body as its event", {"type": "object"}, _FUNCTION_PARAM)
     },

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from infra.discovery import Queue, QueueSource
 from infra.events import sqs_event, sqs_record
-from infra.lambdas import FunctionPool
+from infra.workers import FunctionError, FunctionWorkers, failure_text
 
 
 @dataclass
@@ -39,7 +39,7 @@ class QueuePoller:
         self,
         source: QueueSource,
         queue: Queue,
-        pool: FunctionPool,
+        pool: FunctionWorkers,
         sqs: Any,
         *,
         retry_seconds: int,
@@ -55,6 +55,7 @@ class QueuePoller:
         self.log = log
         self.stats = SourceStats()
         self._stop = threading.Event()
+        self.enabled = source.enabled  # an event source mapping can be paused (Enabled: false) and resumed
         self._thread = threading.Thread(
             target=self._run, name=f"sqs-{source.queue}->{source.function}", daemon=True
         )
@@ -76,6 +77,9 @@ class QueuePoller:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if not self.enabled:
+                self._stop.wait(self.poll_interval)
+                continue
             try:
                 worked = self.poll_once()
             except Exception as exc:  # the stack keeps running; the next poll tries again
@@ -105,12 +109,12 @@ class QueuePoller:
             result = self.pool.invoke(sqs_event(records))
         except Exception as exc:
             failed = set(ids)
-            text = f"{type(exc).__name__}: {exc}"
+            text = failure_text(exc)
             self.stats.failure(text)
             self._say(
                 f"[sqs] {self.source.function} failed on a batch of {len(ids)} from {self.queue.name}: {text}"
             )
-            if self.log is not None:
+            if self.log is not None and not isinstance(exc, FunctionError):
                 traceback.print_exception(exc, file=self.log)
         else:
             failed = self._reported_failures(result, ids)

@@ -1,44 +1,56 @@
-"""The local stack as an object: moto, the template's tables and queues, the functions, the gateway.
+"""The local stack as an object: the embedded AWS, the template's tables and queues, the functions'
+workers, the gateway.
 
-``start_stack(port=0)`` starts everything in this process and returns a :class:`LocalStack` with ``url``
-and ``stop()``; ``python -m infra.local`` (``make dev``) runs one in the foreground.
+``start_stack(port=0)`` starts everything and returns a :class:`LocalStack` with ``url`` and ``stop()``;
+``python -m infra.local`` (``make dev``) runs one in the foreground. The stack's own process holds the
+gateway, moto (served on a loopback port, :mod:`infra.aws_endpoint`), the SQS pollers and the event and
+schedule plumbing; every function runs in worker processes of its own (:mod:`infra.workers`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 import traceback
-from collections.abc import Callable
+import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
 
+from infra.aws_endpoint import EmbeddedAws, Roles
 from infra.discovery import Function, Queue, Schedule, StackModel, TemplateError, load
 from infra.events import envelope, matches, scheduled_event
-from infra.lambdas import FunctionPool, HandlerLoadError, isolated_router_state
+from infra.gateway import make_server
+from infra.openapi import merge
 from infra.queues import QueuePoller, queue_depths
 from infra.template import LOCAL_REGION, TEMPLATE
+from infra.worker_env import access_key, worker_environment
+from infra.workers import RUNTIME, FunctionError, FunctionWorkers, failure_text
+from reward_ledger import clock
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 DEFAULT_RETRY_SECONDS = 2
+CHECK_TIMEOUT_SECONDS = 120
 _running_lock = threading.Lock()
 _running: list[LocalStack] = []
 
-# The process environment every function sees locally (AWS credentials are fake: nothing leaves moto).
-BASE_ENVIRONMENT = {
+# The stack process's own environment while it runs: its plumbing (pollers, seeding, tests reading the
+# books) reaches the embedded AWS with credentials no role is attached to (not checked).
+PLUMBING_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_SESSION_TOKEN": "local",
     "AWS_DEFAULT_REGION": LOCAL_REGION,
     "AWS_REGION": LOCAL_REGION,
-    "POWERTOOLS_TRACE_DISABLED": "true",
 }
-# Defaults a developer may override from the shell (e.g. POWERTOOLS_METRICS_DISABLED=false make dev).
-DEFAULT_ENVIRONMENT = {"POWERTOOLS_METRICS_DISABLED": "true"}
 
 
 class StartupError(Exception):
@@ -79,10 +91,12 @@ class LocalStack:
         jwt_secret: str | None = None,
         seed: bool = True,
         skip_broken: bool = False,
+        check_handlers: bool = True,
     ) -> None:
         self.model = model
         self.seed = seed
         self.skip_broken = skip_broken
+        self.check = check_handlers
         self.broken: dict[str, str] = {}  # function -> why its handler does not load (with skip_broken)
         self.seeded: list[str] = []
         self.requested_port = port
@@ -90,17 +104,18 @@ class LocalStack:
         self.poll_interval = poll_interval
         self.log = log
         self.jwt_secret = jwt_secret
-        self.pools: dict[str, FunctionPool] = {}
+        self.pools: dict[str, FunctionWorkers] = {}
         self.pollers: list[QueuePoller] = []
         self.server: ThreadingHTTPServer | None = None
+        self.aws: EmbeddedAws | None = None
         self._server_thread: threading.Thread | None = None
-        self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
-        self._stubber_patched = False
-        self._router_isolation: Any = None
+        self._saved_binding: tuple[str, str, str | None] | None = None
+        self._state_dir = tempfile.mkdtemp(prefix="reward-ledger-local-")
+        self.clock_file = os.path.join(self._state_dir, "clock")
         self._stopped = False
         self.sqs: Any = None
-        self.openapi_cache: dict[str, Any] | None = None
+        self._openapi: dict[str, Any] | None = None
         self._openapi_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
@@ -113,14 +128,17 @@ class LocalStack:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    @property
+    def aws_url(self) -> str:
+        assert self.aws is not None
+        return self.aws.url
+
     def say(self, text: str) -> None:
         if self.log is not None:
             self.log.write(text + "\n")
             self.log.flush()
 
     def start(self) -> LocalStack:
-        from infra.gateway import make_server
-
         with _running_lock:
             if _running:
                 raise StartupError("a local stack is already running in this process (moto is process-wide)")
@@ -137,12 +155,12 @@ class LocalStack:
                 raise StartupError(
                     f"cannot listen on {HOST}:{self.requested_port}: {exc.strerror or exc}"
                 ) from exc
+            checking = self._start_check() if self.check else None
             self._start_aws()
             self._create_parameters()
-            self._set_environment()
-            self._router_isolation = isolated_router_state()
-            self._router_isolation.__enter__()
-            self._load_functions()
+            self._make_workers()
+            if checking is not None:
+                self._finish_check(checking)
             self._bind_domain()
             self._seed()
             self._start_pollers()
@@ -168,56 +186,96 @@ class LocalStack:
             poller.stop()
         for pool in self.pools.values():
             pool.close()
-        if self._router_isolation is not None:
-            self._router_isolation.__exit__(None, None, None)
-        try:
-            from reward_ledger import clock
+        if self._saved_binding is not None:
+            from reward_ledger.wiring import PRODUCT
 
-            clock.set_now(None)
-        except ImportError:
-            pass
-        if self._stubber_patched:
-            from moto.core.models import botocore_stubber
-
-            vars(botocore_stubber).pop("process_request", None)
-        if self._mock is not None:
-            self._mock.stop()
+            table, region, host = self._saved_binding
+            PRODUCT.bind_table(table, region=region, host=host)
+        if self.aws is not None:
+            self._reset_aws()
+            self.aws.stop()
         for key, old in self._saved_env.items():
             if old is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+        shutil.rmtree(self._state_dir, ignore_errors=True)
         with _running_lock:
             if self in _running:
                 _running.remove(self)
 
     # ------------------------------------------------------------------ start-up steps
+    def _start_check(self) -> subprocess.Popen[bytes]:
+        """Import every handler once in a throw-away interpreter (the workers themselves start lazily),
+        so that a handler that does not import stops the start, naming the function."""
+        specs = [
+            {
+                "name": f.logical_id,
+                "code_dir": str(f.code_dir),
+                "handler": f.handler,
+                "environment": self._environment(f, endpoint="http://127.0.0.1:9"),
+            }
+            for f in sorted(self.model.functions.values(), key=lambda f: f.logical_id)
+        ]
+        checker = subprocess.Popen(  # noqa: S603 (our own interpreter and runtime script)
+            [sys.executable, "-I", str(RUNTIME), "--check"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert checker.stdin is not None
+        checker.stdin.write(json.dumps(specs).encode())
+        checker.stdin.close()
+        return checker
+
+    def _finish_check(self, checker: subprocess.Popen[bytes]) -> None:
+        assert checker.stdout is not None
+        output = checker.stdout.read()
+        checker.wait(CHECK_TIMEOUT_SECONDS)
+        checker.stdout.close()
+        failures: dict[str, str | None] = json.loads(output or b"{}")
+        for logical_id, reason in sorted(failures.items()):
+            if reason is None:
+                continue
+            text = f"{logical_id}: {reason}"
+            if not self.skip_broken:
+                raise StartupError(f"{text} (--skip-broken serves the other functions)")
+            self.broken[logical_id] = text
+            self.say(f"[skipped] {text}")
+
+    def _environment(self, function: Function, *, endpoint: str) -> dict[str, str]:
+        return worker_environment(
+            function, region=LOCAL_REGION, endpoint=endpoint, clock_file=self.clock_file
+        )
+
+    def _set_environment(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
     def _start_aws(self) -> None:
         import boto3
-        from moto import mock_aws
-        from moto.core.models import botocore_stubber
 
-        self._mock = mock_aws()
-        self._mock.start()
-        # moto applies each call without locks (a failed TransactWriteItems even restores a copy of the
-        # whole table): serialize calls so each one is atomic, as DynamoDB and SQS calls are in AWS.
-        # Handlers still run in parallel, so races between their calls happen as they would in AWS.
-        original: Callable[..., Any] = botocore_stubber.process_request
-        lock = threading.RLock()
-
-        def process_request(request: Any) -> Any:
-            with lock:
-                return original(request)
-
-        botocore_stubber.process_request = process_request
-        self._stubber_patched = True
-        from infra.moto_patches import install as install_transaction_patches
-
-        install_transaction_patches()  # transactions roll back only their own items (not a table copy)
-        dynamodb = boto3.client("dynamodb", region_name=LOCAL_REGION)
+        roles = Roles(
+            {
+                access_key(f.logical_id): (f.logical_id, f.allowed_actions)
+                for f in self.model.functions.values()
+            }
+        )
+        self.aws = EmbeddedAws(roles).start()
+        self._reset_aws()  # moto's state is process-wide: a stack starts from an empty account
+        # this process reaches the embedded AWS too (its own clients, and the layer's when tests read books)
+        self._set_environment(
+            {
+                **PLUMBING_ENVIRONMENT,
+                "AWS_ENDPOINT_URL": self.aws.url,
+                clock.CLOCK_FILE_VARIABLE: self.clock_file,
+            }
+        )
+        dynamodb = boto3.client("dynamodb", region_name=LOCAL_REGION, endpoint_url=self.aws.url)
         for args in self.model.table_args.values():
             dynamodb.create_table(**args)
-        self.sqs = boto3.client("sqs", region_name=LOCAL_REGION)
+        self.sqs = boto3.client("sqs", region_name=LOCAL_REGION, endpoint_url=self.aws.url)
         for queue in self.model.queues.values():
             self.sqs.create_queue(QueueName=queue.name, Attributes=queue.attributes)
         for queue in self.model.queues.values():
@@ -228,59 +286,40 @@ class LocalStack:
                     QueueUrl=queue.url, Attributes={"RedrivePolicy": json.dumps(policy)}
                 )
 
+    def _reset_aws(self) -> None:
+        request = urllib.request.Request(self.aws_url + "/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30):  # noqa: S310 (http to 127.0.0.1)
+            pass
+
     def _create_parameters(self) -> None:
         """The SSM parameters functions read (secrets), with local values: LOCAL_GAME_SECRET (default
         ``local-game-secret``) for game secrets, ``local-<last segment>`` otherwise."""
         import boto3
 
-        ssm = boto3.client("ssm", region_name=LOCAL_REGION)
+        ssm = boto3.client("ssm", region_name=LOCAL_REGION, endpoint_url=self.aws_url)
         game_secret = os.environ.get("LOCAL_GAME_SECRET") or "local-game-secret"
         for name in sorted(self.model.ssm_parameters):
             value = game_secret if "/games/" in name else "local-" + name.rstrip("/").rsplit("/", 1)[-1]
             ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
 
-    def _set_environment(self) -> None:
-        values = dict(BASE_ENVIRONMENT)
-        values.update({k: v for k, v in DEFAULT_ENVIRONMENT.items() if k not in os.environ})
-        if self.jwt_secret is not None:
-            values["LOCAL_JWT_SECRET"] = self.jwt_secret
-        # variables every function agrees on are process-wide (handlers may read them at any time);
-        # a variable whose value differs between functions is set only while that function's module loads
-        seen: dict[str, set[str]] = {}
-        for function in self.model.functions.values():
-            for key, value in function.environment.items():
-                seen.setdefault(key, set()).add(value)
-        shared = {key: next(iter(v)) for key, v in seen.items() if len(v) == 1}
-        for key, variants in seen.items():
-            if len(variants) > 1 and not key.startswith("POWERTOOLS_"):
-                self.say(f"[env] {key} differs between functions: each sees its own value only at import")
-        values.update(shared)
-        for key, value in values.items():
-            self._saved_env.setdefault(key, os.environ.get(key))
-            os.environ[key] = value
-
-    def _load_functions(self) -> None:
+    def _make_workers(self) -> None:
+        """One pool of workers per function; none is started before its first invocation."""
         for logical_id, function in sorted(self.model.functions.items()):
-            pool = FunctionPool(function)
-            try:
-                pool.warm()
-            except HandlerLoadError as exc:
-                if not self.skip_broken:
-                    raise StartupError(f"{exc} (--skip-broken serves the other functions)") from exc
-                self.broken[logical_id] = str(exc)
-                self.say(f"[skipped] {exc}")
-                continue
-            self.pools[logical_id] = pool
+            environment = self._environment(function, endpoint=self.aws_url)
+            self.pools[logical_id] = FunctionWorkers(function, environment, self.log)
 
     def _bind_domain(self) -> None:
-        table = self.model.tables.get("LedgerTable") or os.environ.get("LEDGER_TABLE")
+        """Bind the layer's models in this process to the embedded AWS (seeding, tests reading books)."""
+        table = self.model.tables.get("LedgerTable")
         if not table:
             return
         try:
+            from reward_ledger.ledger.models import EntryItem
             from reward_ledger.wiring import PRODUCT
         except ImportError:
             return
-        PRODUCT.bind_table(table, region=LOCAL_REGION)
+        self._saved_binding = (EntryItem.Meta.table_name, EntryItem.Meta.region, EntryItem.Meta.host)
+        PRODUCT.bind_table(table, region=LOCAL_REGION, host=self.aws_url)
 
     def _seed(self) -> None:
         from infra import local_seed
@@ -311,8 +350,54 @@ class LocalStack:
     # ------------------------------------------------------------------ local-only operations
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         if function in self.broken:
-            raise HandlerLoadError(self.broken[function])
+            raise FunctionError("Runtime.ImportModuleError", self.broken[function])
         return self.pools[function].invoke(event)
+
+    def functions_report(self) -> list[dict[str, Any]]:
+        return [self.pools[name].view() for name in sorted(self.pools)]
+
+    def inspect(self, function: str) -> dict[str, Any]:
+        """What a worker of ``function`` holds (modules, ``sys.path``, variable names): for tests."""
+        inspected: dict[str, Any] = self.pools[function].request("inspect")
+        return inspected
+
+    def set_clock(self, instant: datetime | None) -> None:
+        """Move the clock of every process of the stack (the workers read the clock file)."""
+        clock.write_clock_file(self.clock_file, instant)
+
+    def clock_pinned(self) -> bool:
+        try:
+            return bool(Path(self.clock_file).read_text().strip())
+        except FileNotFoundError:
+            return False
+
+    def set_source_enabled(self, mapping: str, enabled: bool) -> bool:
+        for poller in self.pollers:
+            if poller.source.logical_id == mapping:
+                poller.enabled = enabled
+                return True
+        return False
+
+    def openapi(self) -> dict[str, Any]:
+        """The merged OpenAPI document, asked once of each HTTP function's own worker."""
+        with self._openapi_lock:
+            if self._openapi is None:
+                functions = sorted({r.function for r in self.model.routes} - set(self.broken))
+                documents: dict[str, dict[str, Any]] = {}
+                threads = [
+                    threading.Thread(target=self._describe, args=(name, documents)) for name in functions
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                self._openapi = merge(self.model.routes, dict(sorted(documents.items())))
+            return self._openapi
+
+    def _describe(self, function: str, documents: dict[str, dict[str, Any]]) -> None:
+        document = self.pools[function].request("describe")
+        if document is not None:
+            documents[function] = document
 
     def put_event(self, source: str, detail_type: str, detail: Any) -> tuple[str, list[str], list[Delivery]]:
         """Deliver one event to every enabled rule whose pattern matches; (event id, rules, deliveries)."""
@@ -354,9 +439,9 @@ class LocalStack:
             try:
                 result = self.invoke(function_id, payload)
             except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                error = failure_text(exc)
                 self.say(f"[events] {function_id} failed (attempt {attempt}/{attempts}): {error}")
-                if self.log is not None and attempt == attempts:
+                if self.log is not None and attempt == attempts and not isinstance(exc, FunctionError):
                     traceback.print_exception(exc, file=self.log)
                 continue
             return Delivery(rule, function_id, "function", True, attempts=attempt, result=_jsonable(result))
@@ -445,8 +530,10 @@ def start_stack(
     jwt_secret: str | None = None,
     seed: bool = True,
     skip_broken: bool = False,
+    check_handlers: bool = True,
 ) -> LocalStack:
-    """Start a local stack in this process (port 0: any free port); stop it with ``.stop()``.
+    """Start a local stack (port 0: any free port); stop it with ``.stop()``. ``check_handlers`` imports
+    every handler once at start-up in a throw-away interpreter (a few seconds) to refuse a broken one.
 
     Raises :class:`StartupError` (bad template, handler that does not import, port taken).
     """
@@ -463,5 +550,6 @@ def start_stack(
         jwt_secret=jwt_secret,
         seed=seed,
         skip_broken=skip_broken,
+        check_handlers=check_handlers,
     )
     return stack.start()

@@ -1,27 +1,64 @@
 """The clock the domain sees.
 
 Business rules depend on time (local days, ripening, expiry), so time is injected: production reads the
-system clock, tests and the local stack pin or move it with :func:`set_now`. Instants are timezone-aware
-UTC; local days are computed in the user's zone.
+system clock, tests pin or move it with :func:`set_now`. The local stack runs each function in its own
+process, so it moves the clock of all of them through a file it owns: when the local-only variable
+``LOCAL_CLOCK_FILE`` names one, an instant written there (ISO-8601, empty for the system clock) is the
+pinned instant of every process that reads it. AWS never sets that variable. Instants are
+timezone-aware UTC; local days are computed in the user's zone.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from reward_ledger.config import ledger_settings
 
+CLOCK_FILE_VARIABLE = "LOCAL_CLOCK_FILE"
 _lock = threading.Lock()
 _pinned: datetime | None = None
+_file_cache: tuple[str, tuple[int, int, int], datetime | None] | None = None  # path, version, instant
 
 
 def now() -> datetime:
     """The current instant (UTC), or the pinned one when a test or the local stack moved the clock."""
     with _lock:
         pinned = _pinned
+    if pinned is None and (path := os.environ.get(CLOCK_FILE_VARIABLE)):
+        pinned = _file_instant(path)
     return pinned if pinned is not None else datetime.now(UTC)
+
+
+def _file_instant(path: str) -> datetime | None:
+    """The instant pinned in the local stack's clock file (re-read only when the file changed)."""
+    global _file_cache
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    # each write replaces the file (a new inode), so the version changes even within one mtime tick
+    changed = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    cached = _file_cache
+    if cached is not None and cached[0] == path and cached[1] == changed:
+        return cached[2]
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read().strip()
+    instant = parse_iso(text) if text else None
+    _file_cache = (path, changed, instant)
+    return instant
+
+
+def write_clock_file(path: str, instant: datetime | None) -> None:
+    """Pin (or release, with ``None``) the clock of every process reading ``path`` (the local stack's)."""
+    if instant is not None and instant.tzinfo is None:
+        raise ValueError("the clock needs a timezone-aware instant")
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(instant.astimezone(UTC).isoformat() if instant is not None else "")
+    os.replace(temporary, path)  # readers see the old or the new instant, never half of one
 
 
 def set_now(instant: datetime | None) -> None:
