@@ -1,4 +1,4 @@
-"""The local stack started in process on a free port; tests talk to it over HTTP only."""
+"""The local stack on a free port (every function in its own worker process); tests talk to it over HTTP."""
 
 from __future__ import annotations
 
@@ -88,8 +88,9 @@ def eventually(probe: Callable[[], T], done: Callable[[T], bool], timeout: float
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    """The stack of template.yaml; failed SQS messages come back at once (retry_seconds=0)."""
-    running = start_stack(port=0, retry_seconds=0, poll_interval=0.02)
+    """The stack of template.yaml; failed SQS messages come back at once (retry_seconds=0). The start-up
+    import check is skipped (``test_every_handler_in_the_template_imports_alone`` runs it once)."""
+    running = start_stack(port=0, retry_seconds=0, poll_interval=0.02, check_handlers=False)
     yield running
     running.stop()
 

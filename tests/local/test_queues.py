@@ -20,7 +20,11 @@ from tests.local.conftest import FIXTURES, Client, eventually
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
     running = start_stack(
-        port=0, template=FIXTURES / "queue_template.yaml", retry_seconds=0, poll_interval=0.02
+        port=0,
+        template=FIXTURES / "queue_template.yaml",
+        retry_seconds=0,
+        poll_interval=0.02,
+        check_handlers=False,
     )
     yield running
     running.stop()
@@ -72,6 +76,24 @@ def test_a_crashing_batch_comes_back_whole_and_is_applied_once(client: Client) -
     state = eventually(lambda: report(client), lambda r: r["jobs"]["visible"] + r["jobs"]["in_flight"] == 0)
     assert any("crash on receive 2" in e for e in state["source"]["recent_errors"])
     assert wallet(client, user) == 700
+
+
+def test_a_worker_that_exits_mid_batch_is_replaced_and_the_batch_redelivered_once(client: Client) -> None:
+    """The process ends (not an exception): Lambda reports a failed invocation, SQS redelivers the
+    batch, a new worker (cold start) applies it."""
+    user = f"q-{uuid.uuid4().hex[:10]}"
+    job(client, user, 800, exit_times=1)
+    eventually(lambda: wallet(client, user), lambda w: w == 800)
+    state = eventually(lambda: report(client), lambda r: r["jobs"]["visible"] + r["jobs"]["in_flight"] == 0)
+    assert any("exited with status 3" in e for e in state["source"]["recent_errors"])
+    [flaky] = [
+        f
+        for f in client.call("GET", "/_local/functions").body["functions"]
+        if f["name"] == "FlakyFundingFunction"
+    ]
+    assert flaky["crashes"] >= 1
+    assert flaky["cold_starts"] >= 2
+    assert wallet(client, user) == 800
 
 
 def test_a_message_failing_max_receive_count_times_moves_to_the_dlq(client: Client) -> None:
