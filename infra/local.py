@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-seed", action="store_true", help="start without the local seed data (LOCAL_SEED=0)"
     )
+    parser.add_argument(
+        "--skip-broken",
+        action="store_true",
+        default=os.environ.get("LOCAL_SKIP_BROKEN", "") in ("1", "true", "yes"),
+        help="serve the other functions when a handler does not import (LOCAL_SKIP_BROKEN=1)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be 0..65535")
@@ -69,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             retry_seconds=args.retry_seconds,
             log=log,
             seed=not args.no_seed,
+            skip_broken=args.skip_broken,
         )
     except StartupError as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -90,11 +97,12 @@ def main(argv: list[str] | None = None) -> int:
 def _banner(stack: LocalStack) -> None:
     model = stack.model
     lines = [
-        f"local stack on {stack.url}  (template: {model.template.name}, moto in process)",
+        f"local stack on {stack.url}  (template: {model.template.name}, embedded AWS on {stack.aws_url})",
         f"  {len(model.routes)} routes from {len({r.function for r in model.routes})} functions, "
         f"{len(model.rules)} event rules, {len(model.schedules)} schedules, {len(model.queues)} queues, "
         f"{len(model.queue_sources)} SQS event sources",
         f"  Swagger UI {stack.url}/docs   OpenAPI {stack.url}/openapi.json   overview {stack.url}/_local",
+        f"  each function runs in its own worker processes, started on first use: {stack.url}/_local/functions",
         "  token: make token USER=alice   (HS256, LOCAL_JWT_SECRET, default local-dev-secret)",
         *(f"  seeded: {item}" for item in stack.seeded),
         *(f"  NOT SERVED (handler does not import): {name}" for name in sorted(stack.broken)),

@@ -229,19 +229,24 @@ class LocalStack:
         return checker
 
     def _finish_check(self, checker: subprocess.Popen[bytes]) -> None:
-        assert checker.stdout is not None
-        output = checker.stdout.read()
-        checker.wait(CHECK_TIMEOUT_SECONDS)
-        checker.stdout.close()
-        failures: dict[str, str | None] = json.loads(output or b"{}")
-        for logical_id, reason in sorted(failures.items()):
-            if reason is None:
-                continue
+        for logical_id, reason in sorted(self._check_result(checker).items()):
             text = f"{logical_id}: {reason}"
             if not self.skip_broken:
                 raise StartupError(f"{text} (--skip-broken serves the other functions)")
             self.broken[logical_id] = text
             self.say(f"[skipped] {text}")
+
+    def _check_result(self, checker: subprocess.Popen[bytes]) -> dict[str, str]:
+        assert checker.stdout is not None
+        output = checker.stdout.read()
+        checker.wait(CHECK_TIMEOUT_SECONDS)
+        checker.stdout.close()
+        failures: dict[str, str | None] = json.loads(output or b"{}")
+        return {name: reason for name, reason in failures.items() if reason is not None}
+
+    def handler_failures(self) -> dict[str, str]:
+        """The start-up check run now: function -> why its handler does not import alone."""
+        return self._check_result(self._start_check())
 
     def _environment(self, function: Function, *, endpoint: str) -> dict[str, str]:
         return worker_environment(
