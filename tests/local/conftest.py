@@ -52,7 +52,7 @@ class Client:
             sent.setdefault("Content-Type", "application/json")
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=sent)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (http to 127.0.0.1)
+            with urllib.request.urlopen(request, timeout=90) as response:  # noqa: S310 (http to 127.0.0.1)
                 raw, status, got = response.read(), response.status, response.headers
         except urllib.error.HTTPError as error:
             raw, status, got = error.read(), error.code, error.headers

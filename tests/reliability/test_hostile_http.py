@@ -46,7 +46,7 @@ ROUTES = template_routes()
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    running = start_stack(port=0, retry_seconds=0, poll_interval=0.02)
+    running = start_stack(port=0, retry_seconds=0, poll_interval=0.02, check_handlers=False)
     yield running
     running.stop()
 
