@@ -64,34 +64,43 @@ class Worker:
             stderr=log if log is not None else subprocess.DEVNULL,
             cwd=function.code_dir,
             env=environment,
+            start_new_session=True,  # Ctrl-C in the terminal stops the stack, which stops its workers
         )
+        self._started = started
         self.pid = self.process.pid
         self.invocations = 0
+        self.cold_start_ms = 0.0
         self._buffer = b""
+
+    def wait_ready(self) -> None:
+        """Wait for the handler module to be imported (the init); times the cold start."""
         try:
             ready = self._read(INIT_TIMEOUT_SECONDS)
         except WorkerDied as exc:
             self.kill()
-            raise WorkerDied(f"{function.logical_id}: init failed: {exc}") from exc
+            raise WorkerDied(f"{self.function.logical_id}: init failed: {exc}") from exc
         if not ready.get("ready"):
             self.kill()
             raise FunctionError(
                 "Runtime.ImportModuleError",
-                f"{function.logical_id}: {ready.get('errorType')}: {ready.get('errorMessage')}",
+                f"{self.function.logical_id}: {ready.get('errorType')}: {ready.get('errorMessage')}",
             )
-        self.cold_start_ms = round((time.perf_counter() - started) * 1000, 1)
+        self.cold_start_ms = round((time.perf_counter() - self._started) * 1000, 1)
 
     def _read(self, timeout: float) -> dict[str, Any]:
         assert self.process.stdout is not None
         deadline = time.monotonic() + timeout
-        fd = self.process.stdout.fileno()
+        stream = self.process.stdout
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerDied(f"no answer within {timeout:.0f} s")
-            readable, _, _ = select.select([fd], [], [], remaining)
-            if readable:
-                chunk = os.read(fd, 1 << 16)
+            try:
+                readable, _, _ = select.select([stream.fileno()], [], [], remaining)
+                chunk = os.read(stream.fileno(), 1 << 16) if readable else None
+            except (OSError, ValueError) as exc:  # the stack closed the pipe (stopping)
+                raise WorkerDied(f"the worker was stopped: {exc}") from exc
+            if chunk is not None:
                 if not chunk:
                     code = self.process.wait()
                     raise WorkerDied(f"the process exited with status {code}")
@@ -180,7 +189,18 @@ class FunctionWorkers:
             raise
         with self._available:
             self._starting -= 1
-            self._live.append(worker)
+            if self._closed:
+                worker.kill()
+                raise WorkerDied(f"{self.function.logical_id}: the stack is stopping")
+            self._live.append(worker)  # from now on close() stops it, even during its init
+        try:
+            worker.wait_ready()
+        except BaseException:
+            with self._available:
+                self._forget(worker)
+                self._available.notify()
+            raise
+        with self._available:
             self.cold_starts.append(worker.cold_start_ms)
         return worker
 

@@ -115,5 +115,7 @@ def test_the_template_is_read_into_local_names() -> None:
     [rule] = model.rules
     assert [(t.kind, t.name) for t in rule.targets] == [("queue", "JobsQueue")]
     assert {(r.method, r.path, r.authorizer) for r in model.routes} == {
-        ("GET", "/v1/me/balances", "JwtAuthorizer")
+        ("GET", "/v1/me/balances", "JwtAuthorizer"),
+        ("GET", "/v1/crashy", "JwtAuthorizer"),
+        ("POST", "/v1/crashy/exit", "JwtAuthorizer"),
     }
