@@ -112,8 +112,11 @@ def test_the_template_is_read_into_local_names() -> None:
         "FlakyFundingFunction",
         True,
     )
-    [rule] = model.rules
-    assert [(t.kind, t.name) for t in rule.targets] == [("queue", "JobsQueue")]
+    rules = {r.logical_id: r for r in model.rules}
+    assert [(t.kind, t.name) for t in rules["JobsRule"].targets] == [("queue", "JobsQueue")]
+    assert [(t.kind, t.name) for t in rules["CrashyFunctionCrashRequested"].targets] == [
+        ("function", "CrashyFunction")
+    ]
     assert {(r.method, r.path, r.authorizer) for r in model.routes} == {
         ("GET", "/v1/me/balances", "JwtAuthorizer"),
         ("GET", "/v1/crashy", "JwtAuthorizer"),

@@ -90,6 +90,23 @@ def test_a_worker_that_crashes_answers_502_and_the_next_request_gets_a_new_worke
     assert served.body["pid"] != first or first not in [w["pid"] for w in report["workers"]]
 
 
+def test_an_event_whose_target_crashes_is_retried_then_reported_and_a_new_worker_serves_the_next(
+    client: Client,
+) -> None:
+    crashes = functions(client)["CrashyFunction"]["crashes"]
+    failed = client.event("tests.crash", "crash.requested", {"exit": True})
+    assert failed.status == 502, failed.body
+    [delivery] = failed.body["failed"]
+    assert delivery["attempts"] == 3  # the first try and MaximumRetryAttempts (2), as Lambda retries
+    assert "exited with status 3" in delivery["error"]
+    assert functions(client)["CrashyFunction"]["crashes"] == crashes + 3
+    served = client.event("tests.crash", "crash.requested", {"exit": False})
+    assert served.status == 200, served.body
+    assert served.body["deliveries"][0]["result"]["pid"] in [
+        w["pid"] for w in functions(client)["CrashyFunction"]["workers"]
+    ]
+
+
 def test_parallel_requests_run_in_separate_workers_up_to_the_reserved_concurrency(client: Client) -> None:
     pids: list[int] = []
 
