@@ -20,6 +20,8 @@ import pytest
 from infra import token as tokens
 from tests.local.conftest import Client, eventually
 
+pytestmark = pytest.mark.slow  # about a minute: clock jumps, sweeps through SQS, cold starts
+
 DAILY_WITHDRAWAL_LIMIT = 5000  # data/games.toml [withdrawals] daily_limit
 MAX_OUT_PER_USER = 3  # data/rentals.toml max_out_per_user
 RESULTS_PER_WINDOW = 6  # data/games.toml [antifraud]: one more result inside the window is held
