@@ -1,6 +1,6 @@
 """Hostile input over HTTP: schemathesis against the OpenAPI document the local stack serves.
 
-The stack of template.yaml runs in process (gateway with the JWT check, every function, moto); its
+The stack of template.yaml runs (gateway with the JWT check, each function in its own workers, moto); its
 ``GET /openapi.json`` (generated from the handlers) drives schemathesis. Every operation gets schema-valid
 and schema-violating requests with a valid token and a fresh ``Idempotency-Key``; the answers must never
 be 5xx, every error must be ``application/problem+json`` with the contract's fields, and after the storm

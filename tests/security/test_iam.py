@@ -5,9 +5,10 @@ writes itself (dead-letter queue policies) are checked too. The only exceptions 
 policies SAM attaches on its own, listed in ``SAM_MANAGED_POLICIES`` with why (docs/reliability.md):
 they are not in the template and cannot be narrowed from it.
 
-The roles are also enforced: while a template function runs in process (tests, the local stack), a call
-its role does not allow fails with ``AccessDeniedException`` (``infra/iam.py``), so every handler test
-also proves the role is sufficient; the last tests here prove the enforcement itself.
+The roles are also enforced: while a template function runs in process (handler tests), or in a local
+stack worker (checked by the embedded AWS, ``tests/local/test_workers.py``), a call its role does not
+allow fails with ``AccessDeniedException`` (``infra/iam.py``), so every handler test also proves the role
+is sufficient; the last tests here prove the in-process enforcement itself.
 """
 
 from __future__ import annotations
