@@ -1,4 +1,5 @@
-"""Scheduled reconciliation: publishes the number of findings (alarmed on) and logs them by account."""
+"""Scheduled reconciliation: stores the run's report for operators (``GET /v1/admin/reconciliations``),
+publishes the number of findings (``ReconcileMismatchAlarm`` fires on any) and logs them by account."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from reward_ledger.ledger import reconcile
+from reward_ledger import clock
+from reward_ledger.ledger import reconcile, reconcile_runs
 
 logger = Logger()
 metrics = Metrics()
@@ -19,13 +21,15 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    started = clock.now()
     report = reconcile()
-    findings = (
-        len(report.mismatches) + len(report.negatives) + sum(1 for t in report.asset_totals.values() if t)
-    )
-    metrics.add_metric("ReconcileFindings", MetricUnit.Count, findings)
-    if findings:
-        logger.error("reconciliation found discrepancies", extra=report.as_dict())
+    stored = reconcile_runs.store(report, started, clock.now())
+    metrics.add_metric("ReconcileFindings", MetricUnit.Count, report.findings)
+    if report.findings:
+        logger.error("reconciliation found discrepancies", extra=stored)
     else:
-        logger.info("books balance", extra={"entries": report.entries, "balances": report.balances})
-    return report.as_dict()
+        logger.info(
+            "books balance",
+            extra={"run_id": stored["run_id"], "entries": report.entries, "balances": report.balances},
+        )
+    return stored

@@ -110,3 +110,12 @@ class RetriesExhausted(LedgerError):
     slug = "contention"
     title = "Busy, retry with the same Idempotency-Key"
     status = 503
+
+
+class NotReversible(LedgerError):
+    """An entry an operator may not reverse: its kind has feature state no hook can undo, it is a
+    resolution or a reversal itself, or the feature state has moved on since (see docs/ledger.md)."""
+
+    slug = "not-reversible"
+    title = "Entry cannot be reversed"
+    status = 422

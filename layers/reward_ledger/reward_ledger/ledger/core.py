@@ -56,6 +56,8 @@ RETRYABLE_ERRORS = frozenset(
 )
 _OP_ORDER: dict[GuardOp, int] = {"ConditionCheck": 0, "Delete": 1, "Put": 2, "Update": 3}
 MAX_TRANSACTION_ITEMS = 100
+# items an entry writes per netted posting: its balance update and its history row (one rides on the header)
+ITEMS_PER_POSTING = 2
 
 
 #: a feature's guards for the post or void of its two-phase entries (see :class:`Ledger`)
@@ -76,6 +78,18 @@ def balance_key(account: Account, shard: int) -> str:
 
 def entry_key(entry_id: str) -> str:
     return f"ENTRY#{entry_id}"
+
+
+def history_partition(account: Account, shard: int) -> str:
+    """The HistoryIndex partition of one balance shard: the account itself when it has one shard, else
+    ``<account>#<shard>``, so a hot account's history rows spread over as many GSI partitions as its
+    balance items spread over table partitions (``#`` cannot occur in an account)."""
+    return str(account) if account.policy.shards == 1 else f"{account}#{shard}"
+
+
+def resolution_id(entry_id: str) -> str:
+    """Entry id of the resolution (post or void) of the two-phase entry ``entry_id``."""
+    return IdempotencyKey("resolve", entry_id).entry_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +184,17 @@ class Ledger:
         return self._commit(request, parked, state="pending", pending=pending, expiry=expiry)
 
     def resolve(
-        self, entry_id: str, action: Literal["post", "void"], *, actor: str = "system", note: str = ""
+        self,
+        entry_id: str,
+        action: Literal["post", "void"],
+        *,
+        actor: str = "system",
+        note: str = "",
+        reversal: bool = False,
     ) -> EntryResult:
         """Phase two: post or void a pending entry. Exactly once: a repeat of the same action replays,
-        the other action afterwards raises :class:`AlreadyDone`."""
+        the other action afterwards raises :class:`AlreadyDone`. ``reversal`` (an operator's reversal of
+        a pending entry) also links the header to its resolution as ``reversed_by``, in the same write."""
         header = self.entry(entry_id)
         if header is None or header.pending is None:
             raise NotFound(f"no two-phase entry {entry_id}")
@@ -186,15 +207,18 @@ class Ledger:
             legs.append(Leg(hold, target, int(spec["amount"]), debit_shard=shard))
         new_state = "posted" if action == "post" else "voided"
         pending_item = EntryItem(pk=entry_key(entry_id), sk="ENTRY")
+        actions = [
+            EntryItem.state.set(new_state),
+            EntryItem.resolved_by.set(f"{action}:{actor}"),
+            EntryItem.exp_bucket.remove(),
+            EntryItem.expires_at.remove(),
+            EntryItem.exp_kind.remove(),
+        ]
+        if reversal:
+            actions.append(EntryItem.reversed_by.set(resolution_id(entry_id)))
         guard = Guard.update(
             pending_item,
-            [
-                EntryItem.state.set(new_state),
-                EntryItem.resolved_by.set(f"{action}:{actor}"),
-                EntryItem.exp_bucket.remove(),
-                EntryItem.expires_at.remove(),
-                EntryItem.exp_kind.remove(),
-            ],
+            actions,
             EntryItem.state == "pending",
             lambda old: AlreadyDone(
                 f"entry {entry_id} is already {(old or {}).get('state', {}).get('S', 'resolved')}"
@@ -300,6 +324,8 @@ class Ledger:
         eid = request.entry_id
         idem = request.idempotency
         history = [p for p in plan if p.account.policy.history]
+        # the header carries one history row itself: a user's (unsharded) account first, as before
+        history.sort(key=lambda p: p.account.policy.shards > 1)
         header = EntryItem(
             pk=entry_key(eid),
             sk="ENTRY",
@@ -319,7 +345,7 @@ class Ledger:
         if history:
             first = history[0]
             header.hist_pk, header.hist_sk, header.hist_delta = (
-                str(first.account),
+                history_partition(first.account, first.shard),
                 f"{created_at}#{eid}",
                 first.delta,
             )
@@ -335,13 +361,14 @@ class Ledger:
             )
         ]
         for posting in history[1:]:
+            partition = history_partition(posting.account, posting.shard)
             row = HistoryRow(
                 pk=entry_key(eid),
-                sk=f"HIST#{posting.account}",
+                sk=f"HIST#{partition}",
                 entry_id=eid,
                 kind=request.kind,
                 created_at=created_at,
-                hist_pk=str(posting.account),
+                hist_pk=partition,
                 hist_sk=f"{created_at}#{eid}",
                 hist_delta=posting.delta,
             )
@@ -351,6 +378,7 @@ class Ledger:
                 _TxItem("Update", self._balance_update(posting, created_at), "balance", posting=posting)
             )
         items.extend(_TxItem(g.op, dict(g.kwargs), "guard", guard=g) for g in request.guards)
+        assert len(items) <= 1 + ITEMS_PER_POSTING * len(plan) + len(request.guards)
         if len(items) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"entry {eid} needs {len(items)} items, over DynamoDB's {MAX_TRANSACTION_ITEMS}")
         items.sort(key=lambda item: _OP_ORDER[item.op])  # the order PynamoDB sends them in

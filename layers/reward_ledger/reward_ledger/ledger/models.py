@@ -4,12 +4,13 @@ Item shapes, all in one table so a whole entry plus its guards is one ``Transact
 
 * balance shard   ``pk=BAL#<account>#<shard>``  ``sk=BAL``      integer ``balance``
 * entry header    ``pk=ENTRY#<entry_id>``       ``sk=ENTRY``    idempotency record + journal (postings)
-* history row     ``pk=ENTRY#<entry_id>``       ``sk=HIST#<account>``  one per extra user account
+* history row     ``pk=ENTRY#<entry_id>``       ``sk=HIST#<partition>``  one per posting but the first
 * feature state   ``pk=<FEATURE>#...``          (progress, sessions, lots...) written by guards
 
-``HistoryIndex`` (sparse: ``hist_pk``/``hist_sk``) lists an account's entries newest first; the entry
-header carries the first user account's history fields itself, so the common one-user entry costs no
-extra item. ``ExpiryIndex`` (sparse: ``exp_bucket``/``expires_at``) holds whatever must expire.
+``HistoryIndex`` (sparse: ``hist_pk``/``hist_sk``) lists an account's postings newest first, one row per
+posting of every account whose policy keeps history (all of them, see ``data/ledger.toml``); a sharded
+account has one partition per shard (``<account>#<shard>``). The entry header carries one posting's
+history fields itself (a user's account first), so the common one-user entry costs no extra item for it. ``ExpiryIndex`` (sparse: ``exp_bucket``/``expires_at``) holds whatever must expire.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class EntryItem(Model):
     state = UnicodeAttribute(default="posted")
     pending = JSONAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)
+    # the entry that undid this one (an operator's reversal, or the void of a pending entry)
+    reversed_by = UnicodeAttribute(null=True)
     hist_pk = UnicodeAttribute(null=True)
     hist_sk = UnicodeAttribute(null=True)
     hist_delta = NumberAttribute(null=True)
@@ -150,8 +153,24 @@ class ExpiringItem(Model):
     expiry_index = ExpiryIndex()
 
 
+class ReconcileRun(Model):
+    """One reconciliation's report, kept for operators: ``pk=RECON`` ``sk=RUN#<run_id>`` (ids sort by time)."""
+
+    class Meta(LedgerTableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, default="RECON")
+    sk = UnicodeAttribute(range_key=True)
+    run_id = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute()
+    ok = UnicodeAttribute()  # "true" / "false": readable in the console without decoding the report
+    report = JSONAttribute()
+
+
+
 #: the ledger's own models; the product's feature models are declared in ``reward_ledger.wiring``
-CORE_MODELS: tuple[type[Model], ...] = (BalanceItem, EntryItem, HistoryRow, ExpiringItem)
+CORE_MODELS: tuple[type[Model], ...] = (BalanceItem, EntryItem, HistoryRow, ExpiringItem, ReconcileRun)
 
 
 def bind_table(

@@ -2,7 +2,10 @@
 
 Two independent facts are checked from a full scan (a scheduled job, not a request path):
 each asset's balances sum to zero (double entry), and every balance shard equals the sum of the journal
-postings that touched it (nothing moved outside an entry). It also lists non-negative accounts that went
+postings that touched it (nothing moved outside an entry). The comparison runs over the UNION of the
+journaled shards and the stored balance items, and a stored item is identified by its key (not by the
+attributes an entry writes), so a balance written outside any entry, on an account no entry ever
+touched, is a finding even when such writes net to zero. It also lists non-negative accounts that went
 below zero. Any finding is reported by account so an operator can act on it.
 """
 
@@ -14,6 +17,8 @@ from typing import Any
 
 from reward_ledger.ledger.accounts import Account
 from reward_ledger.ledger.models import BalanceItem, EntryItem
+
+UNPARSED_ASSET = "?"
 
 
 @dataclass(slots=True)
@@ -28,15 +33,42 @@ class ReconcileReport:
     def ok(self) -> bool:
         return not self.mismatches and not self.negatives and not any(self.asset_totals.values())
 
+    @property
+    def findings(self) -> int:
+        return len(self.mismatches) + len(self.negatives) + sum(1 for t in self.asset_totals.values() if t)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "findings": self.findings,
             "asset_totals": self.asset_totals,
             "mismatches": self.mismatches,
             "negatives": self.negatives,
             "entries": self.entries,
             "balances": self.balances,
         }
+
+
+def _shard_of(item: BalanceItem) -> tuple[str, int]:
+    """(account, shard) from the item's key ``BAL#<account>#<shard>``, whatever attributes it carries."""
+    account, _, shard = str(item.pk).removeprefix("BAL#").rpartition("#")
+    if account and shard.isdigit():
+        return account, int(shard)
+    return str(item.pk), 0
+
+
+def _asset(account: str) -> str:
+    try:
+        return Account.parse(account).asset
+    except ValueError:
+        return UNPARSED_ASSET
+
+
+def _may_go_negative(account: str) -> bool:
+    try:
+        return Account.parse(account).policy.may_go_negative
+    except ValueError:
+        return False
 
 
 def reconcile() -> ReconcileReport:
@@ -50,13 +82,11 @@ def reconcile() -> ReconcileReport:
     totals: dict[str, int] = defaultdict(int)
     per_account: dict[str, int] = defaultdict(int)
     for item in BalanceItem.scan(BalanceItem.sk == "BAL"):
-        if item.account is None:
-            continue
         report.balances += 1
-        key = (item.account, int(item.shard or 0))
+        key = _shard_of(item)
         stored[key] = int(item.balance)
-        totals[Account.parse(item.account).asset] += int(item.balance)
-        per_account[item.account] += int(item.balance)
+        totals[_asset(key[0])] += int(item.balance)
+        per_account[key[0]] += int(item.balance)
     for key in sorted(set(journal) | set(stored)):
         if journal.get(key, 0) != stored.get(key, 0):
             report.mismatches.append(
@@ -68,7 +98,7 @@ def reconcile() -> ReconcileReport:
                 }
             )
     for account, total in sorted(per_account.items()):
-        if total < 0 and not Account.parse(account).policy.may_go_negative:
+        if total < 0 and not _may_go_negative(account):
             report.negatives.append({"account": account, "balance": total})
     report.asset_totals = dict(sorted(totals.items()))
     return report

@@ -1,0 +1,99 @@
+"""Operators' audit routes: entries, reversals, any account's balance at a moment and history, and the
+stored reconciliation reports. Every route needs the ``ledger/admin`` scope (the JWT authorizer in the
+template, and again here); a reversal records the operator (the token's ``sub``) and the reason.
+"""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
+
+from reward_ledger.audit import account_balance, account_history, entry_view
+from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver, operator_id
+from reward_ledger.ledger import reconcile_runs
+from reward_ledger.ledger.reversal import MAX_REASON, reverse
+from reward_ledger.reversals import REVERSAL_HOOKS
+from reward_ledger.runtime import ledger
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = make_resolver()
+
+ENTRY_ID = r"^[a-z0-9]{1,64}$"
+
+
+class Reversal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
+
+
+@app.get("/v1/admin/entries/<entry_id>", summary="One entry as stored: postings, state, reversal")
+@tracer.capture_method
+def get_entry(entry_id: Annotated[str, Path(pattern=ENTRY_ID)]) -> Response[str]:
+    operator_id(app)
+    return json_response(200, entry_view(ledger(), entry_id))
+
+
+@app.post("/v1/admin/entries/<entry_id>/reversal", summary="Reverse a posted entry (void a pending one)")
+@tracer.capture_method
+def post_reversal(
+    entry_id: Annotated[str, Path(pattern=ENTRY_ID)], body: Annotated[Reversal, Body()]
+) -> Response[str]:
+    operator = operator_id(app)
+    idempotency_key(app, body.model_dump())  # every POST carries one; a reversal is itself once per entry
+    result = reverse(ledger(), entry_id, operator=operator, reason=body.reason, hooks=REVERSAL_HOOKS)
+    if not result.replayed:
+        metrics.add_metric("EntriesReversed", MetricUnit.Count, 1)
+    logger.info(
+        "entry reversed", extra={"entry_id": entry_id, "reversal_id": result.entry_id, "by": operator}
+    )
+    return entry_response(result)
+
+
+@app.get("/v1/admin/accounts/<account>/balance", summary="An account's balance at a moment, from its journal")
+@tracer.capture_method
+def get_balance(
+    account: str,
+    at: Annotated[str | None, Query(max_length=64, description="ISO-8601 instant; default now")] = None,
+) -> Response[str]:
+    operator_id(app)
+    return json_response(200, account_balance(account, at))
+
+
+@app.get("/v1/admin/accounts/<account>/history", summary="Any account's postings, newest first")
+@tracer.capture_method
+def get_history(
+    account: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[str]:
+    operator_id(app)
+    return json_response(200, account_history(account, limit, cursor))
+
+
+@app.get("/v1/admin/reconciliations/latest", summary="The latest reconciliation report")
+@tracer.capture_method
+def get_latest_reconciliation() -> Response[str]:
+    operator_id(app)
+    return json_response(200, reconcile_runs.latest())
+
+
+@app.get("/v1/admin/reconciliations/<run_id>", summary="One reconciliation report by its run id")
+@tracer.capture_method
+def get_reconciliation(run_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    operator_id(app)
+    return json_response(200, reconcile_runs.by_id(run_id))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
