@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import pytest
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, given, settings
 from moto import mock_aws
 
@@ -19,7 +19,6 @@ from infra.template import create_tables
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, InsufficientFunds, NotReversible
 from reward_ledger.ledger import (
-    Account,
     EntryRequest,
     IdempotencyKey,
     Ledger,
