@@ -55,6 +55,7 @@ BODIES: dict[str, Any] = {
     "/v1/games/sessions/{session_id}/result": {"score": 1, "duration_ms": 1000, "signature": "0" * 64},
     "/v1/admin/held-rewards/{entry_id}/approve": {"note": ""},
     "/v1/admin/held-rewards/{entry_id}/reject": {"note": ""},
+    "/v1/admin/entries/{entry_id}/reversal": {"reason": "a mistake"},
     "/v1/withdrawals": {"amount": 10},
     "/v1/forest/friends/{friend_id}/steal": {"lot_id": "20260101T000000Z-aaaaaaaaaaaaaaaa-1-0"},
     "/v1/forest/friends/{friend_id}/water": {"amount": 1},
