@@ -17,7 +17,7 @@ from reward_ledger.audit import account_balance, account_history, entry_view
 from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver, operator_id
 from reward_ledger.ledger import reconcile_runs
 from reward_ledger.ledger.reversal import MAX_REASON, reverse
-from reward_ledger.reversals import REVERSAL_HOOKS
+from reward_ledger.reversals import NOT_REVERSIBLE, REVERSAL_HOOKS
 from reward_ledger.runtime import ledger
 
 logger = Logger()
@@ -48,7 +48,14 @@ def post_reversal(
 ) -> Response[str]:
     operator = operator_id(app)
     idempotency_key(app, body.model_dump())  # every POST carries one; a reversal is itself once per entry
-    result = reverse(ledger(), entry_id, operator=operator, reason=body.reason, hooks=REVERSAL_HOOKS)
+    result = reverse(
+        ledger(),
+        entry_id,
+        operator=operator,
+        reason=body.reason,
+        hooks=REVERSAL_HOOKS,
+        refused=NOT_REVERSIBLE,
+    )
     if not result.replayed:
         metrics.add_metric("EntriesReversed", MetricUnit.Count, 1)
     logger.info(

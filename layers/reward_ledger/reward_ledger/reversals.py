@@ -26,3 +26,29 @@ REVERSAL_HOOKS: Mapping[str, ReversalHook] = {
     # the story's progress and the user's savings totals go back with the money
     "savings.choice": undo_choice,
 }
+
+# Kinds refused on purpose, and why (the 422 not-reversible answer says it). A kind in neither mapping
+# is refused too; tests/audit check that every kind the features write is decided in one or the other.
+NOT_REVERSIBLE: Mapping[str, str] = {
+    "payment.rewards": "its oxygen lots, feed and treasure boxes are feature state spent on their own",
+    "forest.collect": "the collected lots are gone; the energy may already be spent on trees or water",
+    "forest.steal": "the friend's lot records the steal; reversing would allow a second one",
+    "forest.water": "a gift to a friend, who may have spent it",
+    "forest.tree": "the certificate is issued and cannot be withdrawn",
+    "forest.expiry": "expiry is the rule applied; re-granting lots is a new entry",
+    "farm.feed": "the meal it started has run",
+    "farm.feed.friend": "the meal it started has run",
+    "farm.meal": "egg progress and eggs follow the meal",
+    "farm.eggs.expiry": "expiry is the rule applied",
+    "charity.donation.egg": "the project's raised total and donor records follow it",
+    "charity.donation.seed": "the project's raised total and donor records follow it",
+    "seeds.box.granted": "the box item is issued to the user",
+    "seeds.box.opened": "the box is opened and its verifiable draw published",
+    "coupon.stock.issued": "stock counters follow it",
+    "coupon.redeemed": "the coupon is issued to the user and the stock counted",
+    "cabinet.stock.issued": "stock counters follow it",
+    "rental.returned": "the rental's state and counters follow it",
+    "games.result": "the day's cap counter, session and rate state follow it",
+    "games.withdrawal": "a posted withdrawal was paid out; a pending one is voided instead",
+    "rental": "a posted deposit was forfeited; a pending one is voided instead",
+}

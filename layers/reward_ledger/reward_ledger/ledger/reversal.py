@@ -75,9 +75,17 @@ def _already_reversed(entry_id: str) -> Callable[[Mapping[str, Any] | None], Alr
 
 
 def reverse(
-    ledger: Ledger, entry_id: str, *, operator: str, reason: str, hooks: Mapping[str, ReversalHook]
+    ledger: Ledger,
+    entry_id: str,
+    *,
+    operator: str,
+    reason: str,
+    hooks: Mapping[str, ReversalHook],
+    refused: Mapping[str, str] | None = None,
 ) -> EntryResult:
-    """Reverse (or, when pending, void) ``entry_id`` once, recording ``operator`` and ``reason``."""
+    """Reverse (or, when pending, void) ``entry_id`` once, recording ``operator`` and ``reason``.
+
+    ``refused`` maps kinds refused on purpose to the reason the 422 gives."""
     entry = ledger.entry(entry_id)
     if entry is None:
         raise NotFound(f"no entry {entry_id}")
@@ -85,7 +93,8 @@ def reverse(
         return _void(ledger, entry, operator=operator, reason=reason)
     hook = hooks.get(str(entry.kind))
     if hook is None:
-        raise NotReversible(f"entries of kind {entry.kind} are not reversible (see docs/ledger.md)")
+        why = (refused or {}).get(str(entry.kind), "no reversal is declared for it (see docs/ledger.md)")
+        raise NotReversible(f"entries of kind {entry.kind} are not reversible: {why}")
     rid = reversal_id(entry_id)
     request = EntryRequest(
         idempotency=IdempotencyKey(REVERSAL_SCOPE, entry_id, {"operator": operator, "reason": reason}),
