@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from reward_ledger import rentals  # noqa: F401
 from reward_ledger.games import rewards, withdrawals  # noqa: F401
 from reward_ledger.ledger.reversal import ReversalHook, no_feature_state
-from reward_ledger.savings_reversal import undo_choice
+from reward_ledger.savings.reversal import undo_choice
 
 REVERSAL_HOOKS: Mapping[str, ReversalHook] = {
     # balances only: the opposite postings are the whole reversal

@@ -15,7 +15,8 @@ from reward_ledger import clock
 from reward_ledger.errors import LedgerError, NotReversible
 from reward_ledger.ledger import Account, Guard, unconditional
 from reward_ledger.ledger.models import EntryItem
-from reward_ledger.savings import SUMMARY_SK, SavingsItem, catalog, story_sk, user_pk
+from reward_ledger.savings.items import SUMMARY_SK, SavingsItem, story_sk, user_pk
+from reward_ledger.savings.stories import catalog
 
 
 def undo_choice(entry: EntryItem) -> list[Guard]:
