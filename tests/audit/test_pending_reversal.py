@@ -1,5 +1,6 @@
-"""A pending withdrawal reversed by an operator is voided through the ledger's resolution, so the
-withdrawals feature's on_resolve hook gives its amount back to the day's limit in the same transaction."""
+"""Game money reversed by an operator: a pending withdrawal is voided through the ledger's resolution (the
+withdrawals feature's on_resolve hook gives its amount back to the day's limit in the same transaction);
+a credited result is reversed with the games hook giving the grant back to the day's cap counter."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from reward_ledger.ledger import Ledger, hold_account, reconcile, user_account
 from tests.audit.conftest import AuditApi
 from tests.conftest import Api
 from tests.games.conftest import (  # noqa: F401 (fixtures)
+    Player,
     drain,
     games_api,
     games_ledger,
@@ -39,4 +41,26 @@ def test_a_reversed_pending_withdrawal_gives_the_day_limit_back(
     assert status_of(withdrawals_api, pending["withdrawal_id"])[1]["status"] == "rejected"
     assert games_ledger.balance(CASH) == 36 and games_ledger.balance(hold_account("CNY")) == 0
     assert withdraw(withdrawals_api, 25)[0] == 202  # the whole limit is back
+    assert reconcile().ok
+
+
+def test_a_reversed_game_result_gives_the_cap_back(
+    games_api: Api,  # noqa: F811
+    games_ledger: Ledger,  # noqa: F811
+    audit_api: AuditApi,
+    monkeypatch,
+) -> None:
+    patch_config(monkeypatch, "rewards", daily_cap=24)
+    first = Player(games_api).play(score=800, duration_ms=60_000)[1]
+    assert (first["status"], first["granted"]) == ("credited", 12)
+    assert Player(games_api).play(score=800, duration_ms=60_000)[1]["granted"] == 12
+    assert Player(games_api).play(score=800, duration_ms=60_000)[1]["type"] == "daily-cap-reached"
+    status, body, _ = audit_api.reverse(first["entry_id"], "score from a known exploit")
+    assert status == 201, body
+    assert games_ledger.balance(CASH) == 12
+    again = Player(games_api).play(score=800, duration_ms=60_000)[1]
+    assert (again["status"], again["granted"]) == ("credited", 12)  # the reversed 12 may be earned again
+    assert Player(games_api).play(score=800, duration_ms=60_000)[1]["type"] == "daily-cap-reached"
+    assert audit_api.reverse(first["entry_id"], "score from a known exploit", key="k2")[0] == 201  # replay
+    assert games_ledger.balance(CASH) == 24
     assert reconcile().ok

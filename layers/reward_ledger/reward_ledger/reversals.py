@@ -15,6 +15,7 @@ from collections.abc import Mapping
 # ledger's wiring module declares the hooks itself.
 from reward_ledger import rentals  # noqa: F401
 from reward_ledger.games import rewards, withdrawals  # noqa: F401
+from reward_ledger.games.reversal import undo_result
 from reward_ledger.ledger.reversal import ReversalHook, no_feature_state
 from reward_ledger.savings.reversal import undo_choice
 
@@ -25,6 +26,8 @@ REVERSAL_HOOKS: Mapping[str, ReversalHook] = {
     "games.budget.funded": no_feature_state,
     # the story's progress and the user's savings totals go back with the money
     "savings.choice": undo_choice,
+    # the grant goes back off the day's cap counter
+    "games.result": undo_result,
 }
 
 # Kinds refused on purpose, and why (the 422 not-reversible answer says it). A kind in neither mapping
@@ -48,7 +51,6 @@ NOT_REVERSIBLE: Mapping[str, str] = {
     "coupon.redeemed": "the coupon is issued to the user and the stock counted",
     "cabinet.stock.issued": "stock counters follow it",
     "rental.returned": "the rental's state and counters follow it",
-    "games.result": "the day's cap counter, session and rate state follow it",
     "games.withdrawal": "a posted withdrawal was paid out; a pending one is voided instead",
     "rental": "a posted deposit was forfeited; a pending one is voided instead",
 }

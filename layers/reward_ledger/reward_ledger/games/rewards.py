@@ -203,6 +203,7 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
         }
         metadata = {
             "user_id": result.user_id,
+            "day": day,  # the local day whose cap counter the grant was counted on (a reversal gives it back)
             "game_id": found.game_id,
             "session_id": result.session_id,
             "score": result.score,
