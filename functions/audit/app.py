@@ -17,8 +17,8 @@ from reward_ledger.audit import account_balance, account_history, entry_view
 from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver, operator_id
 from reward_ledger.ledger import reconcile_runs
 from reward_ledger.ledger.reversal import MAX_REASON, reverse
-from reward_ledger.reversals import NOT_REVERSIBLE, REVERSAL_HOOKS
 from reward_ledger.runtime import ledger
+from reward_ledger.wiring import PRODUCT
 
 logger = Logger()
 metrics = Metrics()
@@ -53,8 +53,8 @@ def post_reversal(
         entry_id,
         operator=operator,
         reason=body.reason,
-        hooks=REVERSAL_HOOKS,
-        refused=NOT_REVERSIBLE,
+        hooks=PRODUCT.reversal_hooks,
+        refused=PRODUCT.not_reversible,
     )
     if not result.replayed:
         metrics.add_metric("EntriesReversed", MetricUnit.Count, 1)

@@ -23,7 +23,6 @@ from reward_ledger.ledger import (
     IdempotencyKey,
     Ledger,
     Leg,
-    bind_table,
     external_account,
     reconcile,
     system_account,
@@ -32,6 +31,7 @@ from reward_ledger.ledger import (
 from reward_ledger.ledger.journal import balance_at, journal_page
 from reward_ledger.ledger.models import EntryItem
 from reward_ledger.ledger.reversal import no_feature_state, reverse
+from reward_ledger.wiring import PRODUCT
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 ISSUER = external_account("prop", "CNY")
@@ -123,7 +123,7 @@ def run(program: list[tuple[str, tuple[int, int, int], int, int]]) -> None:
 @given(program=steps)
 def test_point_in_time_balances_equal_the_journal_through_reversals(program: Any) -> None:
     with mock_aws():
-        bind_table(create_tables(boto3.client("dynamodb", region_name="us-east-1"))["LedgerTable"])
+        PRODUCT.bind_table(create_tables(boto3.client("dynamodb", region_name="us-east-1"))["LedgerTable"])
         try:
             run(program)
         finally:

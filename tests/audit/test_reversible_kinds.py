@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from infra.template import ROOT
-from reward_ledger.reversals import NOT_REVERSIBLE, REVERSAL_HOOKS
+from reward_ledger.wiring import PRODUCT
 
+REVERSAL_HOOKS, NOT_REVERSIBLE = PRODUCT.reversal_hooks, PRODUCT.not_reversible
 LAYER = ROOT / "layers" / "reward_ledger" / "reward_ledger"
 LITERAL_KIND = re.compile(r'kind=f?"([a-z][a-z._]*)(\{[^}]*\})?"|_KIND = "([a-z][a-z._]*)"')
 
@@ -33,9 +34,7 @@ def test_every_kind_is_decided_once() -> None:
     assert {"wallet.funded", "savings.choice", "games.result", "forest.collect"} <= kinds  # the scan works
     assert not set(REVERSAL_HOOKS) & set(NOT_REVERSIBLE)
     undecided = kinds - set(REVERSAL_HOOKS) - set(NOT_REVERSIBLE)
-    assert not undecided, (
-        f"decide whether these kinds are reversible (reward_ledger/reversals.py): {undecided}"
-    )
+    assert not undecided, f"decide whether these kinds are reversible (reward_ledger/wiring.py): {undecided}"
 
 
 def test_docs_say_which_kinds_are_reversible() -> None:

@@ -5,6 +5,8 @@ them from :data:`PRODUCT` (handlers through :mod:`reward_ledger.runtime`, tests 
 so a Lambda function that imports only its own handler behaves exactly as the test suite that imports
 everything. Adding a feature: declare its models here, and its expirer (``exp_kind``) or resolution hook
 (two-phase entry kind) when it has one; ``tests/unit/test_wiring.py`` checks that nothing is left out.
+Every entry kind is also decided for operators' reversals: a hook that undoes its feature state (or
+``no_feature_state``), or a reason it is refused (``tests/audit/test_reversible_kinds.py`` checks it).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from pynamodb.models import Model
 
 from reward_ledger import charity, farm, forest, friends, profiles, rentals, savings, seeds, sweep
 from reward_ledger.games import antifraud, review, rewards, sessions, withdrawals
+from reward_ledger.games.reversal import undo_result
 from reward_ledger.ledger import CORE_MODELS, Ledger, ResolutionHook, bind_table
+from reward_ledger.ledger.reversal import ReversalHook, no_feature_state
+from reward_ledger.savings.reversal import undo_choice
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,9 @@ class Wiring:
     models: tuple[type[Model], ...]
     expirers: Mapping[str, sweep.Expirer]
     resolution_hooks: Mapping[str, ResolutionHook]
+    # entry kind -> what undoes its feature state in a reversal; and kinds refused, with the reason
+    reversal_hooks: Mapping[str, ReversalHook]
+    not_reversible: Mapping[str, str]
 
     def ledger(self, **options: Any) -> Ledger:
         """A ledger with every resolution hook (``options``: the ledger's test seams, e.g. ``sleep``)."""
@@ -74,5 +82,39 @@ PRODUCT = Wiring(
         rentals.RENTAL_KIND: rentals.rental_over,
         withdrawals.WITHDRAWAL_KIND: withdrawals.limit_given_back,
         rewards.RESULT_KIND: review.unlisted,
+    },
+    reversal_hooks={
+        # balances only: the opposite postings are the whole reversal
+        "wallet.funded": no_feature_state,
+        "savings.release": no_feature_state,
+        "games.budget.funded": no_feature_state,
+        # the story's progress and the user's savings totals go back with the money
+        "savings.choice": undo_choice,
+        # the grant goes back off the day's cap counter
+        "games.result": undo_result,
+    },
+    # kinds refused on purpose, and why (the 422 not-reversible answer says it); a kind in neither mapping
+    # is refused too, and tests/audit fail for any kind the features write that is in neither
+    not_reversible={
+        "payment.rewards": "its oxygen lots, feed and treasure boxes are feature state spent on their own",
+        "forest.collect": "the collected lots are gone; the energy may already be spent on trees or water",
+        "forest.steal": "the friend's lot records the steal; reversing would allow a second one",
+        "forest.water": "a gift to a friend, who may have spent it",
+        "forest.tree": "the certificate is issued and cannot be withdrawn",
+        "forest.expiry": "expiry is the rule applied; re-granting lots is a new entry",
+        "farm.feed": "the meal it started has run",
+        "farm.feed.friend": "the meal it started has run",
+        "farm.meal": "egg progress and eggs follow the meal",
+        "farm.eggs.expiry": "expiry is the rule applied",
+        "charity.donation.egg": "the project's raised total and donor records follow it",
+        "charity.donation.seed": "the project's raised total and donor records follow it",
+        "seeds.box.granted": "the box item is issued to the user",
+        "seeds.box.opened": "the box is opened and its verifiable draw published",
+        "coupon.stock.issued": "stock counters follow it",
+        "coupon.redeemed": "the coupon is issued to the user and the stock counted",
+        "cabinet.stock.issued": "stock counters follow it",
+        "rental.returned": "the rental's state and counters follow it",
+        "games.withdrawal": "a posted withdrawal was paid out; a pending one is voided instead",
+        "rental": "a posted deposit was forfeited; a pending one is voided instead",
     },
 )

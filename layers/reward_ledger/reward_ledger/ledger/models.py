@@ -168,7 +168,6 @@ class ReconcileRun(Model):
     report = JSONAttribute()
 
 
-
 #: the ledger's own models; the product's feature models are declared in ``reward_ledger.wiring``
 CORE_MODELS: tuple[type[Model], ...] = (BalanceItem, EntryItem, HistoryRow, ExpiringItem, ReconcileRun)
 
