@@ -18,21 +18,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from reward_ledger import clock
-from reward_ledger.edge.http import (
-    caller_id,
-    claims,
-    entry_response,
-    idempotency_key,
-    json_response,
-    make_resolver,
-)
-from reward_ledger.errors import Forbidden
+from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver
+from reward_ledger.edge.roles import operator
 from reward_ledger.games import review_held
 from reward_ledger.games.review import held_rewards
 from reward_ledger.runtime import ledger
-
-ADMIN_SCOPE = "ledger/admin"
-ADMIN_GROUP = "ledger-admin"
 
 logger = Logger()
 metrics = Metrics()
@@ -46,23 +36,9 @@ class Review(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
-def _words(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return set(value.strip("[]").replace(",", " ").split())
-    if isinstance(value, list):
-        return {str(v) for v in value}
-    return set()
-
-
 def operator_id() -> str:
     """The operator's id; 403 unless the token carries the admin scope or group."""
-    user = caller_id(app)
-    found = claims(app)
-    if ADMIN_SCOPE not in _words(found.get("scope")) and ADMIN_GROUP not in _words(
-        found.get("cognito:groups")
-    ):
-        raise Forbidden("this route needs the ledger/admin scope")
-    return user
+    return operator(app).user
 
 
 def _review(entry_id: str, body: Review, action: Literal["post", "void"]) -> Response[str]:
