@@ -9,7 +9,7 @@ from reward_ledger.campaigns import accounts, vouchers
 from reward_ledger.campaigns.models import CouponItem
 from reward_ledger.ledger import Ledger, reconcile
 from reward_ledger.ledger.models import ExpiringItem
-from tests.merchants.conftest import Merchants, coupon_spec, pay, running, staff
+from tests.merchants.conftest import Merchants, coupon_spec, pay, running
 from tests.seeds.conftest import run_threads, serialised_moto  # noqa: F401 (fixture)
 
 START = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
