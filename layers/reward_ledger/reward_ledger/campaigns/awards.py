@@ -36,6 +36,8 @@ from reward_ledger.ledger import EntryRequest, Guard, IdempotencyKey, Ledger, Le
 AWARD_KIND = "campaign.award"
 #: day counters are kept this long (cleanup only: a past day's counter guards nothing)
 DAY_COUNTER_TTL = timedelta(days=3)
+#: tries after the budget looked dry while a read shows money left (racing awards moved it between shards)
+DRY_RETRIES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,24 +138,30 @@ def award_request(
 
 
 def award(ledger: Ledger, row: ActiveCampaign, facts: TriggerFacts, now: datetime) -> dict[str, Any]:
-    """Pay one campaign's award for ``facts``, or say why nothing was paid."""
+    """Pay one campaign's award for ``facts``, or say why nothing was paid.
+
+    A budget spread over shards can look dry to one attempt while money is left (a racing award took
+    the shards this one had split onto): only a read of the whole account after the refusal decides that
+    the budget (or the allowance) is really exhausted.
+    """
     request, outcome = award_request(row, facts, now)
     skipped = {"campaign_id": row.campaign_id, "status": "skipped"}
-    try:
-        result = ledger.transfer(request)
-    except LimitReached as exc:
-        return {**skipped, "reason": exc.detail}
-    except InsufficientFunds as exc:
-        dry = exc.context.get("account")
-        return {
-            **skipped,
-            "reason": "max-awards-reached"
-            if dry == str(accounts.allowance(row.campaign_id))
-            else "budget-exhausted",
-        }
-    except IdempotencyConflict:
-        return {**skipped, "reason": "already-awarded"}
-    return {**(result.response or outcome), "replayed": result.replayed}
+    spec = spec_of(row)
+    for attempt in range(DRY_RETRIES + 1):
+        try:
+            result = ledger.transfer(request)
+        except LimitReached as exc:
+            return {**skipped, "reason": exc.detail}
+        except InsufficientFunds as exc:
+            units = exc.context.get("account") == str(accounts.allowance(row.campaign_id))
+            dry = accounts.allowance(row.campaign_id) if units else accounts.budget(row.campaign_id)
+            if attempt < DRY_RETRIES and ledger.balance(dry) >= (1 if units else spec.effect_value()):
+                continue
+            return {**skipped, "reason": "max-awards-reached" if units else "budget-exhausted"}
+        except IdempotencyConflict:
+            return {**skipped, "reason": "already-awarded"}
+        return {**(result.response or outcome), "replayed": result.replayed}
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def evaluate(ledger: Ledger, facts: TriggerFacts) -> list[dict[str, Any]]:
