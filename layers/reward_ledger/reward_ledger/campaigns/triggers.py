@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from reward_ledger.campaigns.awards import TriggerFacts
 from reward_ledger.campaigns.spec import CATEGORY_PATTERN, ID_PATTERN
-from reward_ledger.funding import USER_ID_PATTERN
+from reward_ledger.users import USER_ID_PATTERN
 
 
 class _Event(BaseModel):
