@@ -15,6 +15,7 @@ from tests.local.conftest import Client, Reply, client, eventually, stack  # noq
 
 pytestmark = pytest.mark.slow
 OPS = tokens.issue("ops", extra={"scope": "ledger/admin"})
+REDELIVERIES = 2
 
 
 def staff(merchant_id: str) -> str:
@@ -56,18 +57,22 @@ def campaign(client: Client, merchant: str, effect: dict[str, Any], budget: int)
 
 
 def pay(client: Client, merchant: str, user: str, payment_id: str) -> Reply:  # noqa: F811
-    return client.event(
-        "payments",
-        "payment.completed",
-        {
-            "payment_id": payment_id,
-            "user_id": user,
-            "amount": 5_000,
-            "category": "offline",
-            "merchant_id": merchant,
-            "occurred_at": "2026-11-23T03:00:00Z",
-        },
-    )
+    """Deliver a payment at ``merchant``; on a lost answer (a loaded machine), deliver it again, as
+    EventBridge would: the event is idempotent by its id, so a redelivery never pays twice."""
+    detail = {
+        "payment_id": payment_id,
+        "user_id": user,
+        "amount": 5_000,
+        "category": "offline",
+        "merchant_id": merchant,
+        "occurred_at": "2026-11-23T03:00:00Z",
+    }
+    for _ in range(REDELIVERIES):
+        try:
+            return client.event("payments", "payment.completed", detail)
+        except OSError:  # timed out
+            continue
+    return client.event("payments", "payment.completed", detail)
 
 
 def race(count: int, work: Any) -> list[Any]:
@@ -75,7 +80,10 @@ def race(count: int, work: Any) -> list[Any]:
 
     def run(i: int) -> None:
         barrier.wait()
-        results[i] = work(i)
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # asserted by the test
+            results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for t in threads:
@@ -90,7 +98,7 @@ def test_racing_payments_against_a_budget_of_three_awards_pay_exactly_three(clie
     cid = campaign(client, merchant, {"kind": "cash", "amount": 100}, budget=300)
     users = [f"u-{uuid.uuid4().hex[:8]}" for _ in range(8)]
     replies = race(8, lambda i: pay(client, merchant, users[i], f"pay-{users[i]}"))
-    assert all(r.status == 200 for r in replies), [r.body for r in replies]  # refusals are not errors
+    assert all(isinstance(r, Reply) and r.status == 200 for r in replies), replies  # refusals are no errors
     assert sum(client.balances(u)["cash"] for u in users) == 300
     view = client.call("GET", f"/v1/merchants/{merchant}/campaigns/{cid}", token=staff(merchant)).body
     assert (view["awards"], view["budget_remaining"]) == (3, 0)
