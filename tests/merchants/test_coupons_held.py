@@ -9,6 +9,7 @@ from reward_ledger.campaigns import accounts, vouchers
 from reward_ledger.campaigns.models import CouponItem
 from reward_ledger.ledger import Ledger, reconcile
 from reward_ledger.ledger.models import ExpiringItem
+from reward_ledger.wiring import PRODUCT
 from tests.merchants.conftest import Merchants, coupon_spec, pay, running
 from tests.seeds.conftest import run_threads, serialised_moto  # noqa: F401 (fixture)
 
@@ -73,7 +74,8 @@ def test_racing_redemptions_one_wins(merchants: Merchants, ledger: Ledger, seria
 
 def _sweep(ledger: Ledger, at: datetime) -> int:
     return sum(
-        sweep.sweep_bucket(ledger, job, at).by_kind.get(vouchers.EXPIRY_KIND, 0) for job in sweep.jobs_for(at)
+        PRODUCT.sweeper(ledger).sweep_bucket(job, at).by_kind.get(vouchers.EXPIRY_KIND, 0)
+        for job in sweep.jobs_for(at)
     )
 
 
