@@ -5,7 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 3000
-# `make token USER=bob`; USER from the shell (the login name) is ignored, the default is alice
+# `make token USER=bob [SCOPE=ledger/admin] [MERCHANT=m1]`; USER from the shell (the login name) is
+# ignored, the default is alice
 
 .PHONY: test lint typecheck cfn-lint pytest dev bench token clean
 
@@ -35,7 +36,8 @@ dev: $(STAMP)
 	$(BIN)/python -m infra.local --port $(PORT)
 
 token: $(STAMP)
-	@$(BIN)/python -m infra.token $(if $(filter command line,$(origin USER)),$(USER),alice)
+	@$(BIN)/python -m infra.token $(if $(filter command line,$(origin USER)),$(USER),alice) \
+		$(if $(SCOPE),--scope $(SCOPE)) $(if $(MERCHANT),--merchant $(MERCHANT))
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -3,6 +3,8 @@
 ``python -m infra.token alice`` (or ``make token USER=alice``) prints a token whose ``sub`` is ``alice``;
 the local gateway verifies it the way the API's JWT authorizer verifies the real ones (signature and
 ``exp``/``nbf`` against the real wall clock, not the clock moved with ``POST /_local/clock``).
+``make token USER=ops SCOPE=ledger/admin`` mints an operator's token and
+``make token USER=staff SCOPE=ledger/merchant MERCHANT=m1`` one of merchant m1's staff.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="an extra claim, e.g. --claim zoneinfo=Europe/Paris (repeatable)",
     )
+    parser.add_argument("--scope", default="", help="the scope claim, e.g. ledger/admin or ledger/merchant")
+    parser.add_argument("--merchant", default="", help="the merchant_id claim of merchant staff")
     args = parser.parse_args(argv)
     if not args.sub or "/" in args.sub or len(args.sub) > 128:
         parser.error("sub must be 1..128 characters without '/'")
@@ -87,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         if not sep or not name:
             parser.error(f"--claim needs NAME=VALUE (got {item!r})")
         extra[name] = value
+    if args.scope:
+        extra["scope"] = args.scope
+    if args.merchant:
+        extra["merchant_id"] = args.merchant
     sys.stdout.write(issue(args.sub, ttl_seconds=args.ttl, extra=extra) + "\n")
     return 0
 

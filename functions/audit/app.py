@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from reward_ledger.audit import account_balance, account_history, entry_view
-from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver, operator_id
+from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver
+from reward_ledger.edge.roles import operator
 from reward_ledger.ledger import reconcile_runs
 from reward_ledger.ledger.reversal import MAX_REASON, reverse
 from reward_ledger.runtime import ledger
@@ -37,7 +38,7 @@ class Reversal(BaseModel):
 @app.get("/v1/admin/entries/<entry_id>", summary="One entry as stored: postings, state, reversal")
 @tracer.capture_method
 def get_entry(entry_id: Annotated[str, Path(pattern=ENTRY_ID)]) -> Response[str]:
-    operator_id(app)
+    operator(app)
     return json_response(200, entry_view(ledger(), entry_id))
 
 
@@ -46,21 +47,19 @@ def get_entry(entry_id: Annotated[str, Path(pattern=ENTRY_ID)]) -> Response[str]
 def post_reversal(
     entry_id: Annotated[str, Path(pattern=ENTRY_ID)], body: Annotated[Reversal, Body()]
 ) -> Response[str]:
-    operator = operator_id(app)
+    actor = operator(app).user
     idempotency_key(app, body.model_dump())  # every POST carries one; a reversal is itself once per entry
     result = reverse(
         ledger(),
         entry_id,
-        operator=operator,
+        operator=actor,
         reason=body.reason,
         hooks=PRODUCT.reversal_hooks,
         refused=PRODUCT.not_reversible,
     )
     if not result.replayed:
         metrics.add_metric("EntriesReversed", MetricUnit.Count, 1)
-    logger.info(
-        "entry reversed", extra={"entry_id": entry_id, "reversal_id": result.entry_id, "by": operator}
-    )
+    logger.info("entry reversed", extra={"entry_id": entry_id, "reversal_id": result.entry_id, "by": actor})
     return entry_response(result)
 
 
@@ -70,7 +69,7 @@ def get_balance(
     account: str,
     at: Annotated[str | None, Query(max_length=64, description="ISO-8601 instant; default now")] = None,
 ) -> Response[str]:
-    operator_id(app)
+    operator(app)
     return json_response(200, account_balance(account, at))
 
 
@@ -81,21 +80,21 @@ def get_history(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[str]:
-    operator_id(app)
+    operator(app)
     return json_response(200, account_history(account, limit, cursor))
 
 
 @app.get("/v1/admin/reconciliations/latest", summary="The latest reconciliation report")
 @tracer.capture_method
 def get_latest_reconciliation() -> Response[str]:
-    operator_id(app)
+    operator(app)
     return json_response(200, reconcile_runs.latest())
 
 
 @app.get("/v1/admin/reconciliations/<run_id>", summary="One reconciliation report by its run id")
 @tracer.capture_method
 def get_reconciliation(run_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
-    operator_id(app)
+    operator(app)
     return json_response(200, reconcile_runs.by_id(run_id))
 
 

@@ -28,10 +28,13 @@ logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 app = make_resolver()
+MAX_LEVEL = 1000
 
 
 class OpenSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    level: StrictInt | None = Field(default=None, ge=1, le=MAX_LEVEL, description="the level played")
 
 
 class GameResult(BaseModel):
@@ -59,7 +62,7 @@ def post_session(
 ) -> Response[str]:
     user = caller_id(app)
     idem = idempotency_key(app, body.model_dump())
-    opened = open_session(user, game_id, idem)
+    opened = open_session(user, game_id, idem, level=body.level)
     metrics.add_metric("GameSessionsOpened", MetricUnit.Count, 0 if opened.replayed else 1)
     return json_response(201, opened.body(), {REPLAYED_HEADER: "true"} if opened.replayed else None)
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reward_ledger import clock
 from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver
-from reward_ledger.edge.http import operator_id as _operator_id
+from reward_ledger.edge.roles import operator
 from reward_ledger.games import review_held
 from reward_ledger.games.review import held_rewards
 from reward_ledger.runtime import ledger
@@ -38,7 +38,7 @@ class Review(BaseModel):
 
 def operator_id() -> str:
     """The operator's id; 403 unless the token carries the admin scope or group."""
-    return _operator_id(app)
+    return operator(app).user
 
 
 def _review(entry_id: str, body: Review, action: Literal["post", "void"]) -> Response[str]:

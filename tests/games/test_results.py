@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -88,6 +89,28 @@ def test_opening_a_session_replays_under_the_same_key(games_api: Api) -> None:
     assert first[1] == again[1]
     assert again[2]["idempotent-replayed"] == "true"
     assert player.open(idem="o-2")[1]["session_id"] != first[1]["session_id"]
+
+
+def test_a_session_may_be_opened_for_a_level(games_api: Api) -> None:
+    def opened(body: dict[str, Any], idem: str) -> tuple[int, dict[str, Any]]:
+        status, reply, _ = games_api.call(
+            "POST",
+            "/v1/games/puzzle/sessions",
+            route="/v1/games/{game_id}/sessions",
+            path_parameters={"game_id": "puzzle"},
+            body=body,
+            headers={"Idempotency-Key": idem},
+            user="alice",
+        )
+        return status, reply
+
+    status, body = opened({"level": 3}, "lvl-1")
+    assert (status, body["level"]) == (201, 3)
+    assert GameSession.get(session_key(body["session_id"]), "SESSION").level == 3
+    assert opened({"level": 3}, "lvl-1")[1] == body  # a replay answers the level too
+    assert "level" not in opened({}, "lvl-2")[1]
+    status, problem = opened({"level": 0}, "lvl-3")
+    assert (status, problem["type"]) == (400, "validation-error")
 
 
 def test_a_used_session_cannot_pay_twice(games_api: Api, games_ledger: Ledger) -> None:

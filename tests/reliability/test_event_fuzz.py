@@ -90,7 +90,12 @@ def consumers_of(kind: str) -> set[str]:
 
 def test_every_event_consumer_of_the_template_is_fuzzed() -> None:
     assert sam_template()  # the template is the source of truth for who consumes what
-    assert consumers_of("EventBridgeRule") == {"FundingFunction", "PaymentsFunction", "BoxesFunction"}
+    assert consumers_of("EventBridgeRule") == {
+        "FundingFunction",
+        "PaymentsFunction",
+        "BoxesFunction",
+        "CampaignTriggersFunction",
+    }
     assert consumers_of("SQS") == {"WithdrawalWorkerFunction", "ExpiryWorkerFunction"}
 
 
@@ -171,6 +176,58 @@ def test_payment_completed_is_applied_once_or_refused_without_a_write(
         again = deliver(function, "payment.completed", payload)
         assert again[0] == "applied"
         assert entry_count() == before + written  # the redelivery moved nothing
+
+    run()
+    assert reconcile().ok
+
+
+FUZZ_MERCHANT = "fz-shop"
+
+
+def _fuzz_campaign(ledger: Ledger) -> None:
+    """A merchant with an active cash campaign on payments, so that fuzzed payments can be awarded."""
+    from reward_ledger.campaigns import lifecycle, merchants
+    from reward_ledger.campaigns.spec import CampaignSpec
+    from reward_ledger.ledger import IdempotencyKey
+
+    key = IdempotencyKey("fuzz", "campaign")
+    merchants.create_merchant(ledger, FUZZ_MERCHANT, "Fuzz shop", "fuzz", key)
+    funding = merchants.MerchantFunded(funding_id="fz-funding", merchant_id=FUZZ_MERCHANT, amount=10**6)
+    merchants.fund_merchant(ledger, funding)
+    spec = CampaignSpec.model_validate(
+        {
+            "campaign_id": "fz-c",
+            "name": "fuzz",
+            "trigger": {"event": "payment.completed"},
+            "effect": {"kind": "cash", "amount": 1},
+            "limits": {"per_user_per_day": 2},
+        }
+    )
+    lifecycle.create_campaign(ledger, FUZZ_MERCHANT, spec, "fuzz", key.derive("create"))
+    lifecycle.activate(ledger, FUZZ_MERCHANT, "fz-c", 10**5, "fuzz", key.derive("activate"))
+
+
+def test_payments_at_a_merchant_award_at_most_once_or_are_refused_without_a_write(ledger: Ledger) -> None:
+    from reward_ledger.campaigns.triggers import PaymentAtMerchant
+
+    _fuzz_campaign(ledger)
+    merchant_ids = st.sampled_from([FUZZ_MERCHANT, FUZZ_MERCHANT, "fz-other"]) | ids
+
+    @FUZZ
+    @given(payload=detail({**PAYMENT_FIELDS, "merchant_id": merchant_ids}))
+    def run(payload: dict[str, Any]) -> None:
+        parsed = valid(PaymentAtMerchant, payload)
+        before = entry_count()
+        outcome, result = deliver("CampaignTriggersFunction", "payment.completed", payload)
+        if parsed is None:
+            assert outcome == "refused", (payload, result)
+            assert entry_count() == before
+            return
+        assert outcome == "applied", (payload, result)
+        paid = [o for o in result["outcomes"] if o["status"] == "awarded" and not o["replayed"]]
+        assert entry_count() == before + len(paid) and len(paid) <= 1
+        again = deliver("CampaignTriggersFunction", "payment.completed", payload)
+        assert again[0] == "applied" and entry_count() == before + len(paid)  # never paid twice
 
     run()
     assert reconcile().ok

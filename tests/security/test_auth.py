@@ -48,6 +48,15 @@ PATH_VALUES = {
     "coupon_id": "coupon-1",
     "rental_id": "rental-1",
     "cabinet_id": "cab-hz-001",
+    "merchant_id": "m1",
+    "campaign_id": "c1",
+    "redemption_id": "e" + "a" * 25,
+}
+CAMPAIGN_SPEC = {
+    "campaign_id": "c1",
+    "name": "Spring",
+    "trigger": {"event": "payment.completed"},
+    "effect": {"kind": "cash", "amount": 1},
 }
 BODIES: dict[str, Any] = {
     "/v1/stories/{story_id}/choices": {"chapter": 1, "choice_id": "postcard"},
@@ -63,6 +72,16 @@ BODIES: dict[str, Any] = {
     "/v1/farm/donations": {"project_id": "p1", "eggs": 1},
     "/v1/seeds/donations": {"project_id": "p1", "seeds": 1},
     "/v1/rentals": {"cabinet_id": "cab-hz-001", "item": "umbrella"},
+    "/v1/admin/merchants": {"merchant_id": "m1", "name": "Tea shop"},
+    "/v1/merchants/{merchant_id}/campaigns": CAMPAIGN_SPEC,
+    "/v1/merchants/{merchant_id}/campaigns/{campaign_id}/versions": CAMPAIGN_SPEC,
+    "/v1/merchants/{merchant_id}/campaigns/{campaign_id}/activate": {"budget": 1},
+    "/v1/merchants/{merchant_id}/redemptions": {
+        "code": "ABCDEFGHJKLM-5",
+        "order_id": "o1",
+        "order_amount": 1,
+    },
+    "/v1/merchants/{merchant_id}/redemptions/{redemption_id}/rollback": {"reason": "refund"},
 }
 
 BAD_CREDENTIALS: dict[str, Callable[[], str | None]] = {

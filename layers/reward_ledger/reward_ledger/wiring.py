@@ -18,6 +18,8 @@ from typing import Any
 from pynamodb.models import Model
 
 from reward_ledger import charity, farm, forest, friends, profiles, rentals, savings, seeds, sweep
+from reward_ledger.campaigns import models as campaign_models
+from reward_ledger.campaigns import vouchers
 from reward_ledger.games import antifraud, review, rewards, sessions, withdrawals
 from reward_ledger.games.reversal import undo_result
 from reward_ledger.ledger import CORE_MODELS, Ledger, ResolutionHook, bind_table
@@ -72,11 +74,13 @@ PRODUCT = Wiring(
         antifraud.ResultRate,
         antifraud.DeviceAccounts,
         withdrawals.DailyWithdrawn,
+        *campaign_models.MODELS,
     ),
     expirers={
         sweep.HOLD_KIND: sweep.expire_holds,
         forest.LOT_KIND: forest.expire_lots,
         farm.BATCH_KIND: farm.expire_batches,
+        vouchers.EXPIRY_KIND: vouchers.expire_coupons,
     },
     resolution_hooks={
         rentals.RENTAL_KIND: rentals.rental_over,

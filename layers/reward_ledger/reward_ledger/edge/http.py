@@ -22,15 +22,13 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from reward_ledger.clock import zone
 from reward_ledger.config import ledger_settings
-from reward_ledger.errors import Forbidden, LedgerError, Unauthorized, ValidationFailed
+from reward_ledger.errors import LedgerError, Unauthorized, ValidationFailed
 from reward_ledger.ledger.entries import EntryResult, IdempotencyKey
 
 PROBLEM_JSON = "application/problem+json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-ADMIN_SCOPE = "ledger/admin"
-ADMIN_GROUP = "ledger-admin"
 
 logger = Logger(child=True)
 
@@ -94,29 +92,6 @@ def claims(app: APIGatewayHttpResolver) -> Mapping[str, Any]:
     request_context = app.current_event.raw_event.get("requestContext") or {}
     found = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
     return found if isinstance(found, Mapping) else {}
-
-
-def _words(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return set(value.strip("[]").replace(",", " ").split())
-    if isinstance(value, list):
-        return {str(v) for v in value}
-    return set()
-
-
-def operator_id(app: APIGatewayHttpResolver) -> str:
-    """The operator's id (``sub``); 403 unless the verified token carries the admin scope or group.
-
-    The JWT authorizer already requires the scope on operator routes; checking again here keeps the rule
-    when a route is wired without it (tests, the local stack, a template mistake).
-    """
-    user = caller_id(app)
-    found = claims(app)
-    if ADMIN_SCOPE not in _words(found.get("scope")) and ADMIN_GROUP not in _words(
-        found.get("cognito:groups")
-    ):
-        raise Forbidden(f"this route needs the {ADMIN_SCOPE} scope")
-    return user
 
 
 def user_zone(app: APIGatewayHttpResolver) -> str:

@@ -46,6 +46,8 @@ class GameSession(Model):
     opened_at = UnicodeAttribute()
     expires_at = UnicodeAttribute()
     closed_by = UnicodeAttribute(null=True)
+    # the level the session was opened for: a game.result campaign trigger may require one
+    level = NumberAttribute(null=True)
     ttl = NumberAttribute(null=True)  # cleanup only, well after expiry: sessions hold no money
 
 
@@ -58,9 +60,13 @@ class OpenedSession:
     session_id: str
     expires_at: str
     replayed: bool
+    level: int | None = None
 
     def body(self) -> dict[str, Any]:
-        return {"session_id": self.session_id, "expires_at": self.expires_at}
+        opened: dict[str, Any] = {"session_id": self.session_id, "expires_at": self.expires_at}
+        if self.level is not None:
+            opened["level"] = self.level
+        return opened
 
 
 def game_of(session_id: str) -> Game:
@@ -74,8 +80,9 @@ def game_of(session_id: str) -> Game:
         raise NotFound("no such session") from None
 
 
-def open_session(user_id: str, game_id: str, idem: IdempotencyKey) -> OpenedSession:
-    """Issue a session (one PutItem). The id derives from the idempotency key, so a retry replays it."""
+def open_session(user_id: str, game_id: str, idem: IdempotencyKey, level: int | None = None) -> OpenedSession:
+    """Issue a session (one PutItem), optionally for a ``level``. The id derives from the idempotency
+    key, so a retry replays it."""
     found = game(game_id)
     token = base64.b32encode(hashlib.sha256(f"session\x1f{idem.scope}\x1f{idem.key}".encode()).digest())
     session_id = f"{found.game_id}.{token.decode('ascii')[:26].lower()}"
@@ -90,6 +97,7 @@ def open_session(user_id: str, game_id: str, idem: IdempotencyKey) -> OpenedSess
         state="open",
         opened_at=clock.iso(now),
         expires_at=clock.iso(expires),
+        level=level,
         ttl=int((expires + timedelta(days=7)).timestamp()),
     )
     try:
@@ -101,8 +109,9 @@ def open_session(user_id: str, game_id: str, idem: IdempotencyKey) -> OpenedSess
             first = GameSession.get(session_key(session_id), "SESSION", consistent_read=True)
         except DoesNotExist:  # pragma: no cover - the condition said it exists
             raise
-        return OpenedSession(first.session_id, first.expires_at, replayed=True)
-    return OpenedSession(session_id, clock.iso(expires), replayed=False)
+        first_level = None if first.level is None else int(first.level)
+        return OpenedSession(first.session_id, first.expires_at, replayed=True, level=first_level)
+    return OpenedSession(session_id, clock.iso(expires), replayed=False, level=level)
 
 
 # ---------------------------------------------------------------------- secrets and signatures

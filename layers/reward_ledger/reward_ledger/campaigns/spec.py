@@ -1,0 +1,127 @@
+"""A campaign as data: trigger, effect, limits and time window, validated by pydantic.
+
+The HTTP edge validates the body with these models, so a bad spec is a 400 whose detail names the field
+(``body.effect.amount: ...``). The same models read the stored spec back (``CampaignSpec.model_validate``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+CATEGORY_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+#: the most one award may pay (fen) and the longest a coupon may stay valid: typos, not business rules
+MAX_EFFECT_AMOUNT = 1_000_000
+MAX_COUPON_DAYS = 366
+MAX_LIMIT = 1_000_000
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PaymentTrigger(_Spec):
+    """A payment at the campaign's merchant (``payment.completed`` carrying ``merchant_id``)."""
+
+    event: Literal["payment.completed"]
+    min_amount: PositiveInt | None = Field(default=None, le=10**12)
+    category: str | None = Field(default=None, pattern=CATEGORY_PATTERN)
+
+
+class GameTrigger(_Spec):
+    """A credited game result (level: the session was opened for it)."""
+
+    event: Literal["game.result"]
+    game_id: str = Field(pattern=ID_PATTERN)
+    level: PositiveInt | None = Field(default=None, le=1000)
+    min_score: int | None = Field(default=None, ge=0)
+
+
+class StoryChoiceTrigger(_Spec):
+    """A sponsored savings choice: the brand's product offered in a story chapter."""
+
+    event: Literal["story.choice"]
+    story_id: str = Field(pattern=ID_PATTERN)
+    choice_id: str = Field(pattern=ID_PATTERN)
+
+
+class ChallengeTrigger(_Spec):
+    event: Literal["challenge.completed"]
+    challenge_id: str = Field(pattern=ID_PATTERN)
+
+
+Trigger = Annotated[
+    PaymentTrigger | GameTrigger | StoryChoiceTrigger | ChallengeTrigger, Field(discriminator="event")
+]
+
+
+class CashEffect(_Spec):
+    kind: Literal["cash"]
+    amount: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
+
+
+class PurseEffect(_Spec):
+    kind: Literal["purse"]
+    amount: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
+
+
+class PointsEffect(_Spec):
+    """Accepted in a spec; a campaign paying points cannot be activated until loyalty exists."""
+
+    kind: Literal["points"]
+    amount: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
+
+
+class CouponTerms(_Spec):
+    title: str = Field(min_length=1, max_length=120)
+    value: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
+    min_spend: int = Field(default=0, ge=0, le=10**12)
+    valid_days: PositiveInt = Field(le=MAX_COUPON_DAYS)
+
+
+class CouponEffect(_Spec):
+    kind: Literal["coupon"]
+    coupon: CouponTerms
+
+
+Effect = Annotated[CashEffect | PurseEffect | PointsEffect | CouponEffect, Field(discriminator="kind")]
+
+
+class Limits(_Spec):
+    per_user_per_day: PositiveInt | None = Field(default=None, le=MAX_LIMIT)
+    per_user: PositiveInt | None = Field(default=None, le=MAX_LIMIT)
+    max_awards: PositiveInt | None = Field(default=None, le=MAX_LIMIT)
+
+
+class CampaignSpec(_Spec):
+    campaign_id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    trigger: Trigger
+    effect: Effect
+    limits: Limits = Limits()
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> CampaignSpec:
+        for name in ("starts_at", "ends_at"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name} needs a time zone (for example a trailing Z)")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+    def effect_value(self) -> int:
+        """What one award takes from the budget (fen)."""
+        if isinstance(self.effect, CouponEffect):
+            return self.effect.coupon.value
+        return self.effect.amount
+
+    def runs_at(self, instant: datetime) -> bool:
+        return (self.starts_at is None or self.starts_at <= instant) and (
+            self.ends_at is None or instant < self.ends_at
+        )

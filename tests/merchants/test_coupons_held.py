@@ -1,0 +1,109 @@
+"""Coupons held by users: issued by an award, redeemed once, rolled back once, expired by the sweep."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from reward_ledger import clock, sweep
+from reward_ledger.campaigns import accounts, vouchers
+from reward_ledger.campaigns.models import CouponItem
+from reward_ledger.ledger import Ledger, reconcile
+from reward_ledger.ledger.models import ExpiringItem
+from reward_ledger.wiring import PRODUCT
+from tests.merchants.conftest import Merchants, coupon_spec, pay, running
+from tests.seeds.conftest import run_threads, serialised_moto  # noqa: F401 (fixture)
+
+START = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+def issued(merchants: Merchants, user: str = "u1", payment: str = "p1") -> dict:
+    outcome = pay(user, "m1", 5_000, payment)["outcomes"][0]
+    assert outcome["status"] == "awarded", outcome
+    return dict(outcome["coupon"])
+
+
+def test_an_award_issues_a_coupon_the_user_holds(merchants: Merchants, ledger: Ledger) -> None:
+    clock.set_now(START)
+    running(merchants, "m1", coupon_spec("c1"), budget=2_000, prepaid=2_000)
+    coupon = issued(merchants)
+    assert ledger.balance(accounts.reserved("m1")) == 500
+    assert ledger.balance(accounts.budget("c1")) == 1_500
+    [held] = merchants.coupons("u1")
+    assert held["code"] == coupon["code"] and held["status"] == "issued"
+    assert (held["merchant_id"], held["value"], held["min_spend"]) == ("m1", 500, 3_000)
+    assert held["expires_at"] == clock.iso(START + timedelta(days=7))
+    assert merchants.coupons("u2") == []
+
+
+def test_redeem_once_min_spend_other_merchant_and_rollback_once(merchants: Merchants, ledger: Ledger) -> None:
+    clock.set_now(START)
+    running(merchants, "m1", coupon_spec("c1"), budget=2_000, prepaid=2_000)
+    merchants.create_merchant("m2")
+    code = issued(merchants)["code"]
+    status, body = merchants.redeem("m1", code, 2_999)
+    assert (status, body["type"]) == (422, "min-spend-not-met")
+    status, body = merchants.redeem("m2", code, 9_000)
+    assert (status, body["type"]) == (404, "not-found")
+    status, body = merchants.redeem("m1", code[:-3] + "499", 9_000)  # a forged value suffix
+    assert (status, body["type"]) == (404, "not-found")
+    status, redeemed = merchants.redeem("m1", code, 3_000)
+    assert status == 201 and redeemed["discount"] == 500
+    status, body = merchants.redeem("m1", code, 3_000)
+    assert (status, body["type"]) == (409, "already-done")
+    assert ledger.balance(accounts.settled("m1")) == 500
+    assert ledger.balance(accounts.reserved("m1")) == 0
+    assert merchants.coupons("u1")[0]["status"] == "redeemed"
+    status, body = merchants.rollback("m1", redeemed["redemption_id"])
+    assert (status, body["status"]) == (201, "issued")
+    status, body = merchants.rollback("m1", redeemed["redemption_id"])
+    assert (status, body["type"]) == (409, "already-done")
+    assert ledger.balance(accounts.settled("m1")) == 0
+    assert ledger.balance(accounts.reserved("m1")) == 500
+    assert merchants.coupons("u1")[0]["status"] == "issued"
+    assert merchants.redeem("m1", code, 3_000)[0] == 201  # usable again after the refund
+    assert reconcile().ok
+
+
+def test_racing_redemptions_one_wins(merchants: Merchants, ledger: Ledger, serialised_moto: None) -> None:  # noqa: F811
+    running(merchants, "m1", coupon_spec("c1"), budget=2_000, prepaid=2_000)
+    code = issued(merchants)["code"]
+    answers = run_threads(8, lambda i: merchants.redeem("m1", code, 5_000, key=f"race-{i}")[0])
+    assert sorted(answers) == [201] + [409] * 7
+    assert ledger.balance(accounts.settled("m1")) == 500
+
+
+def _sweep(ledger: Ledger, at: datetime) -> int:
+    return sum(
+        PRODUCT.sweeper(ledger).sweep_bucket(job, at).by_kind.get(vouchers.EXPIRY_KIND, 0)
+        for job in sweep.jobs_for(at)
+    )
+
+
+def test_unredeemed_coupons_expire_back_to_the_budget_or_to_prepaid_once_ended(
+    merchants: Merchants, ledger: Ledger
+) -> None:
+    clock.set_now(START)
+    running(merchants, "m1", coupon_spec("c1", valid_days=1), budget=2_000, prepaid=2_000)
+    first, second = issued(merchants, "u1", "p1"), issued(merchants, "u2", "p2")
+    later = START + timedelta(days=1, minutes=1)
+    clock.set_now(later)
+    status, body = merchants.redeem("m1", second["code"], 5_000)
+    assert (status, body["type"]) == (422, "coupon-expired")
+    assert merchants.coupons("u1")[0]["status"] == "expired"  # shown before the sweep ran
+    CouponItem(pk=vouchers.coupon_key(second["code"])).update(
+        actions=[CouponItem.valid_until.set(clock.iso(later + timedelta(days=1)))]
+    )  # the second coupon's validity is moved out of the sweep's reach, to expire after the end
+    assert _sweep(ledger, later) == 1
+    assert _sweep(ledger, later) == 0  # a repeated sweep expires nothing twice
+    assert ledger.balance(accounts.budget("c1")) == 1_500
+    assert ledger.balance(accounts.reserved("m1")) == 500
+    assert merchants.step("m1", "c1", "end", {})[1]["returned"] == 1_500
+    assert first["code"] != second["code"]
+    CouponItem(pk=vouchers.coupon_key(second["code"])).update(
+        actions=[CouponItem.valid_until.set(clock.iso(later - timedelta(seconds=1)))]
+    )
+    raw = ExpiringItem._get_connection().get_item(vouchers.coupon_key(second["code"]), "COUPON")["Item"]
+    assert vouchers.expire_coupons(ledger, [raw]) == 1
+    assert ledger.balance(accounts.prepaid("m1")) == 2_000  # everything unspent is back
+    assert ledger.balance(accounts.reserved("m1")) == 0
+    assert reconcile().ok
