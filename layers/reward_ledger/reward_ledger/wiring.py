@@ -92,6 +92,7 @@ PRODUCT = Wiring(
         "wallet.funded": no_feature_state,
         "savings.release": no_feature_state,
         "games.budget.funded": no_feature_state,
+        "merchant.funded": no_feature_state,
         # the story's progress and the user's savings totals go back with the money
         "savings.choice": undo_choice,
         # the grant goes back off the day's cap counter
@@ -120,5 +121,10 @@ PRODUCT = Wiring(
         "rental.returned": "the rental's state and counters follow it",
         "games.withdrawal": "a posted withdrawal was paid out; a pending one is voided instead",
         "rental": "a posted deposit was forfeited; a pending one is voided instead",
+        "merchant.created": "it moves no money: the merchant record is its whole effect",
+        "campaign.award": "the campaign's limit counters and any coupon issued follow the award",
+        "coupon.redeemed.checkout": "roll the redemption back instead (the coupon becomes usable again)",
+        "coupon.redemption.rolled_back": "the coupon is usable again: a new redemption redeems it",
+        "coupon.expired": "expiry is the rule applied; the coupon instance stays expired",
     },
 )
