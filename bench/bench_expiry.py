@@ -17,7 +17,7 @@ from typing import Any
 from botocore.handlers import BUILTIN_HANDLERS
 
 from bench.common import CALLS, calls_per_event, moto_ledger_table
-from reward_ledger import clock, farm, forest, friends, payments, sweep
+from reward_ledger import clock, farm, forest, friends, payments
 from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, expiry_for, external_account
 from reward_ledger.wiring import PRODUCT
 
@@ -112,7 +112,7 @@ def _sweep_size(users: int) -> dict[str, Any]:
         ITEMS.active = True
         started = time.perf_counter()
         with CALLS.measure():
-            expired = sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for())
+            expired = PRODUCT.sweeper(ledger).sweep_all()
         swept = time.perf_counter() - started
         ITEMS.active = False
         calls = CALLS.total

@@ -1,4 +1,5 @@
-"""Scheduled expiry fan-out: one SQS job per (UTC day, expiry shard) for the last few days."""
+"""Scheduled expiry fan-out: one SQS job per expiry shard; each job finds everything of its shard that is
+due, however long ago (no look-back window), so a sweep stopped for days catches up on its next run."""
 
 import os
 from typing import Any

@@ -1,12 +1,18 @@
-"""Expiry worker (SQS): sweeps one (day, shard) bucket per message; failed messages are retried alone.
+"""Expiry worker (SQS): sweeps one expiry shard per message; failed messages are retried alone.
+
+A job reads a bounded number of pages (``max_pages_per_job``) so it stays inside the function's timeout;
+when pages are left it enqueues its continuation on the same queue at once.
 
 The sweeper comes from the product's wiring (``reward_ledger.runtime.sweeper``): every expirer (oxygen
-lots, egg batches, pending holds) and, through its ledger, every resolution hook a timeout needs. Each expiry is a journaled, idempotent ledger movement, so a retried or duplicated
-message never expires anything twice.
+lots, egg batches, pending holds) and, through its ledger, every resolution hook a timeout needs. Each
+expiry is a journaled, idempotent ledger movement, so a retried or duplicated message never expires
+anything twice.
 """
 
+import os
 from typing import Any
 
+import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -26,11 +32,13 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     job = sweep.SweepJob.parse(record.body)
     report = sweeper().sweep_bucket(job)
+    if report.resume is not None:
+        sweep.enqueue(boto3.client("sqs"), os.environ["EXPIRY_QUEUE_URL"], [report.resume])
     metrics.add_metric(name="ExpiredItems", unit=MetricUnit.Count, value=report.expired)
     if report.unknown:
         metrics.add_metric(name="UnknownExpiryKinds", unit=MetricUnit.Count, value=report.unknown)
         logger.error("items of unknown exp_kind left in place", extra={"job": job.body(), **report.as_dict()})
-    logger.info("bucket swept", extra={"job": job.body(), **report.as_dict()})
+    logger.info("shard swept", extra={"job": job.body(), **report.as_dict()})
     return report.as_dict()
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from infra.apigw import eventbridge_event
 from infra.handlers import invoke
-from reward_ledger import clock, sweep
+from reward_ledger import clock
 from reward_ledger.ledger import Ledger
 from reward_ledger.wiring import PRODUCT
 from tests.conftest import Api
@@ -70,8 +70,8 @@ def befriend(a: str, b: str) -> None:
 
 
 def sweep_all(ledger: Ledger) -> int:
-    """Run every (day, shard) job of the sweep in process; returns how many items it expired."""
-    return sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for())
+    """Run every shard's job of the sweep (and its continuations) in process; how many items it expired."""
+    return PRODUCT.sweeper(ledger).sweep_all()
 
 
 def sqs_event(bodies: list[str]) -> dict[str, Any]:
@@ -93,8 +93,8 @@ def sqs_event(bodies: list[str]) -> dict[str, Any]:
     }
 
 
-def job_body(day: str, shard: int) -> str:
-    return json.dumps({"day": day, "shard": shard})
+def job_body(shard: int) -> str:
+    return json.dumps({"shard": shard})
 
 
 @pytest.fixture

@@ -172,7 +172,8 @@ def test_eggs_not_donated_in_time_expire_oldest_first(farm_api: Api, ledger: Led
     assert donate(farm_api, "elder-care", 1, "d1")[0] == 201  # FIFO: egg 1 is the one donated
 
     clock.set_now(now + timedelta(days=7, hours=17))  # past egg 1's deadline only
-    assert sweep_all(ledger) == 1
+    # egg 1's batch, and the 12 oxygen lots the feed payments granted, days past their midnight
+    assert sweep_all(ledger) == 1 + 12
     assert view(farm_api)["eggs"] == 2  # egg 1 was donated: nothing left of its batch to expire
     assert ledger.balance(farm.EXPIRED) == 0
 
@@ -202,7 +203,7 @@ def test_a_donation_racing_the_egg_expiry_is_counted_exactly(
         return found
 
     monkeypatch.setattr(farm_items, "load", load_then_donate)
-    assert sweep_all(ledger) == 1
+    assert sweep_all(ledger) == 1 + 8  # the batch and the 8 feed payments' oxygen lots, long overdue
     # FIFO: the donated egg was egg 1, so nothing of its batch is left to expire; egg 2 is kept
     assert ledger.balance(farm.EXPIRED) == 0
     assert view(farm_api)["eggs"] == 1

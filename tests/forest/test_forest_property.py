@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reward_ledger import clock, forest, friends, payments, sweep
+from reward_ledger import clock, forest, friends, payments
 from reward_ledger.errors import AlreadyDone, NotRipe
 from reward_ledger.ledger import IdempotencyKey, Ledger, reconcile
 from reward_ledger.ledger.models import EntryItem
@@ -62,8 +62,7 @@ def test_grams_are_never_lost_or_counted_twice(ledger: Ledger, ops: list[tuple[A
         elif op[0] == "advance":
             clock.set_now(clock.now() + timedelta(minutes=op[1]))
         elif op[0] == "sweep":
-            for job in sweep.jobs_for():
-                PRODUCT.sweeper(ledger).sweep_bucket(job)
+            PRODUCT.sweeper(ledger).sweep_all()
 
     assert reconcile().ok
     assert forest.pool_mismatches(ledger) == []

@@ -194,11 +194,6 @@ def books(user: str) -> dict[str, int]:
     return {name: ledger.balance(account) for name, account in accounts.items()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the expiry fan-out looks back lookback_days (2): what fell due before the window is never "
-    "expired; the sweep's watermark catch-up (issue 11, item 3) is not on main yet",
-)
 def test_after_a_week_without_sweeps_every_overdue_hold_lot_and_egg_batch_expires_once(
     client: Client,
 ) -> None:

@@ -233,7 +233,7 @@ def test_a_sweep_killed_right_after_a_commit_finishes_on_the_next_run_exactly_on
     """Lots and pending holds in the same buckets; the worker dies after its 3rd write committed."""
     clock.set_now(T0)
     monkeypatch.setattr(
-        sweep, "settings", lambda: sweep.SweepSettings(lookback_days=2, page_size=5, batch_size=2)
+        sweep, "settings", lambda: sweep.SweepSettings(page_size=5, batch_size=2, max_pages_per_job=2)
     )
     granted = 0
     for i in range(12):
@@ -282,12 +282,12 @@ def test_a_sweep_killed_right_after_a_commit_finishes_on_the_next_run_exactly_on
 
     monkeypatch.setattr(Ledger, "transfer", commit_then_die)
     with pytest.raises(RuntimeError):
-        sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for())
+        PRODUCT.sweeper(ledger).sweep_all()
     assert len(writes) == 3
     monkeypatch.setattr(Ledger, "transfer", real_transfer)
     for _ in range(3):  # the next runs finish the work; a run after that finds nothing
-        sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for())
-    assert sum(PRODUCT.sweeper(ledger).sweep_bucket(job).expired for job in sweep.jobs_for()) == 0
+        PRODUCT.sweeper(ledger).sweep_all()
+    assert PRODUCT.sweeper(ledger).sweep_all() == 0
 
     assert ledger.balances([forest.EXPIRED, forest.LOT_POOL]) == {forest.EXPIRED: granted, forest.LOT_POOL: 0}
     assert sum(int(e.metadata["lots"]) for e in entries("forest.expiry")) == 12  # each lot expired once

@@ -61,7 +61,25 @@ class ChapterMismatch(LedgerError):
 
 
 class AlreadyDone(LedgerError):
-    """A single-use thing (session, pending entry, lot, box) was already used or resolved."""
+    """A single-use thing (session, lot, box, marker) was already used."""
+
+    slug = "already-done"
+    title = "Already done"
+    status = 409
+
+
+class AlreadyResolved(AlreadyDone):
+    """A two-phase entry was already posted or voided (by its worker, an operator or its timeout)."""
+
+
+class Expired(AlreadyDone):
+    """The thing is past its time (a session, a lot, a rental not returned when due): it is over."""
+
+
+class KeptChanging(LedgerError):
+    """Retries ran out: the items a write depends on changed between every read and write (a storm of
+    concurrent writes on one user's lots or chicken). Not "already done": nothing was done, try again.
+    Clients see the ``already-done`` slug the contract has always given this answer."""
 
     slug = "already-done"
     title = "Already done"

@@ -1,10 +1,17 @@
 """The generic expiry sweep: things that must expire are found through the sparse ``ExpiryIndex``.
 
-Every expiring item (oxygen lot, egg batch, pending hold) carries ``exp_bucket = "<UTC day>#<shard>"``,
-``expires_at`` (ISO UTC) and ``exp_kind``. The scheduled fan-out enqueues one job per (day, shard) for the
-last ``lookback_days`` days; a worker queries that one bucket for ``expires_at <= now`` and hands the items
-to the expirer registered for their ``exp_kind``. The cost is O(what expires), never O(all users), and
-shards run in parallel.
+Every expiring item (oxygen lot, egg batch, pending hold) carries ``exp_bucket = "shard#<n>"`` (its expiry
+shard, :func:`reward_ledger.ledger.expiry.bucket_of`), ``expires_at`` (ISO UTC) and ``exp_kind``. The
+scheduled fan-out enqueues one job per shard; a worker queries that shard for ``expires_at <= now`` and
+hands the items to the expirer of their ``exp_kind``. Nothing bounds how far back that query reaches, so
+the sweep catches up after an outage of any length: whatever is overdue, however long ago it fell due,
+is in its shard's query until it is expired. The cost is O(what expires), never O(all users), and shards
+run in parallel.
+
+A job reads at most ``max_pages_per_job`` pages, so no job runs past the worker's timeout however much a
+long outage left behind; a job that stops with pages left returns a continuation (the same shard, from
+the last key read), which the worker enqueues at once. A continuation lost or never sent costs nothing:
+the next scheduled run queries the shard from its start again, and expired items are no longer in it.
 
 Each expirer moves value to ``system/expired/<asset>`` as a journaled ledger entry whose idempotency key is
 derived from the item key(s), and in the same transaction flips the item's state and removes it from the
@@ -23,19 +30,19 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from pydantic import PositiveInt
-from pynamodb.attributes import UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.config import StrictModel, ledger_settings, load_model
 from reward_ledger.errors import AlreadyDone, NotFound
 from reward_ledger.ledger import Ledger
-from reward_ledger.ledger.models import ExpiringItem, LedgerTableMeta
+from reward_ledger.ledger.core import MAX_TRANSACTION_ITEMS
+from reward_ledger.ledger.expiry import bucket_of
+from reward_ledger.ledger.models import ExpiringItem
 
 RawItem = Mapping[str, Any]
 #: an expirer gets the raw DynamoDB items (all attributes: the index projects ALL) of its kind from one
@@ -47,30 +54,29 @@ EXPIRY_INDEX = "ExpiryIndex"
 HOLD_KIND = "hold"
 
 
-class SweepMark(Model):
-    """``pk=SWEEPMARK#<shard>``, ``sk=MARK``: the shard's watermark, the first UTC day whose bucket is not
-    known to be empty (every bucket of an earlier day was swept empty)."""
-
-    class Meta(LedgerTableMeta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="MARK")
-    day = UnicodeAttribute()
-    updated_at = UnicodeAttribute(null=True)
+#: items of a transaction an expiry entry needs besides its batch of item guards: the entry header and the
+#: balance items of its two accounts (the holding account's shards a batch touches, the expired account)
+BATCH_ROOM = 5
+#: the most items one expiry entry may settle (DynamoDB's transaction limit, less the room above)
+MAX_BATCH_SIZE = MAX_TRANSACTION_ITEMS - BATCH_ROOM
+#: the most items one job may read, so that a job of expirers writing one transaction per item (holds)
+#: stays well inside the worker's timeout (300 s for four messages, see template.yaml)
+MAX_ITEMS_PER_JOB = 2_000
 
 
 class SweepSettings(StrictModel):
-    lookback_days: PositiveInt
     page_size: PositiveInt
     batch_size: PositiveInt
+    max_pages_per_job: PositiveInt
 
 
 @cache
 def settings() -> SweepSettings:
     loaded = load_model("sweep", SweepSettings)
-    if loaded.batch_size > 95:
-        raise ValueError("invalid configuration data/sweep.toml: batch_size must leave room in a transaction")
+    if loaded.batch_size > MAX_BATCH_SIZE:
+        raise ValueError(f"invalid configuration data/sweep.toml: batch_size over {MAX_BATCH_SIZE}")
+    if loaded.page_size * loaded.max_pages_per_job > MAX_ITEMS_PER_JOB:
+        raise ValueError(f"invalid configuration data/sweep.toml: a job may read {MAX_ITEMS_PER_JOB} items")
     return loaded
 
 
@@ -94,28 +100,35 @@ def expire_holds(ledger: Ledger, items: Sequence[RawItem]) -> int:
 # ---------------------------------------------------------------------------------------------- jobs
 @dataclass(frozen=True, slots=True)
 class SweepJob:
-    day: str  # UTC day of expiry, ISO
+    """Sweep one expiry shard, from its start or (a continuation) after the index key ``after``."""
+
     shard: int
+    after: Mapping[str, Any] | None = None
 
     def body(self) -> str:
-        return json.dumps({"day": self.day, "shard": self.shard}, sort_keys=True)
+        data: dict[str, Any] = {"shard": self.shard}
+        if self.after is not None:
+            data["after"] = dict(self.after)
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def parse(cls, body: str) -> SweepJob:
         data = json.loads(body)
-        day = datetime.strptime(str(data["day"]), "%Y-%m-%d").date().isoformat()
         shard = int(data["shard"])
         if not 0 <= shard < ledger_settings().time.expiry_shards:
             raise ValueError(f"no expiry shard {shard}")
-        return cls(day, shard)
+        after = data.get("after")
+        if after is not None and not (
+            isinstance(after, dict)
+            and all(isinstance(v, dict) and isinstance(v.get("S"), str) for v in after.values())
+        ):
+            raise ValueError("after must be an index key of string attributes")
+        return cls(shard, after)
 
 
-def jobs_for(now: datetime | None = None) -> list[SweepJob]:
-    """One job per (UTC day, shard) for the last ``lookback_days`` days up to today."""
-    today = (now or clock.now()).astimezone(clock.zone("UTC")).date()
-    days = [today - timedelta(days=back) for back in range(settings().lookback_days, -1, -1)]
-    shards = ledger_settings().time.expiry_shards
-    return [SweepJob(day.isoformat(), shard) for day in days for shard in range(shards)]
+def jobs_for() -> list[SweepJob]:
+    """One job per expiry shard: each finds everything of its shard that is due, however old."""
+    return [SweepJob(shard) for shard in range(ledger_settings().time.expiry_shards)]
 
 
 def enqueue(sqs: Any, queue_url: str, jobs: Sequence[SweepJob]) -> int:
@@ -139,6 +152,7 @@ class SweepReport:
     pages: int = 0
     by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unknown: int = 0
+    resume: SweepJob | None = None  # the continuation when the job stopped with pages left
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,6 +161,7 @@ class SweepReport:
             "pages": self.pages,
             "by_kind": dict(self.by_kind),
             "unknown": self.unknown,
+            "more": self.resume is not None,
         }
 
 
@@ -165,18 +180,20 @@ class Sweeper:
         return sorted(self.expirers)
 
     def sweep_bucket(self, job: SweepJob, now: datetime | None = None) -> SweepReport:
-        """Expire every item of one (day, shard) bucket whose ``expires_at`` has passed."""
+        """Expire what is due in the job's shard, reading at most ``max_pages_per_job`` pages; the report's
+        ``resume`` is the continuation when pages are left."""
         now_iso = clock.iso(now or clock.now())
         connection = ExpiringItem._get_connection()
         report = SweepReport()
-        start_key: dict[str, Any] | None = None
+        start_key: Mapping[str, Any] | None = job.after
+        rules = settings()
         while True:
             page = connection.query(
-                hash_key=f"{job.day}#{job.shard}",
+                hash_key=bucket_of(job.shard),
                 range_key_condition=ExpiringItem.expires_at <= now_iso,
                 index_name=EXPIRY_INDEX,
-                limit=settings().page_size,
-                exclusive_start_key=start_key,
+                limit=rules.page_size,
+                exclusive_start_key=dict(start_key) if start_key else None,
             )
             report.pages += 1
             items: list[RawItem] = page.get("Items", [])
@@ -195,3 +212,18 @@ class Sweeper:
             start_key = page.get("LastEvaluatedKey")
             if not start_key:
                 return report
+            if report.pages >= rules.max_pages_per_job:
+                report.resume = SweepJob(job.shard, start_key)
+                return report
+
+    def sweep_all(self, now: datetime | None = None) -> int:
+        """Every shard, continuations followed, in this process (tests, benches, the local stack's CLI);
+        how many items it expired."""
+        expired = 0
+        for first in jobs_for():
+            job: SweepJob | None = first
+            while job is not None:
+                report = self.sweep_bucket(job, now)
+                expired += report.expired
+                job = report.resume
+        return expired

@@ -54,7 +54,6 @@ class Wiring:
 PRODUCT = Wiring(
     models=(
         *CORE_MODELS,
-        sweep.SweepMark,
         profiles.Profile,
         friends.Friendship,
         charity.ProjectProgress,

@@ -10,7 +10,7 @@ from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone
 from reward_ledger.farm import items
 from reward_ledger.farm.config import settings
-from reward_ledger.farm.items import EXPIRED, Chicken, ChickenMoved, EggBatch, eggs_account
+from reward_ledger.farm.items import EXPIRED, MAX_REREADS, Chicken, ChickenMoved, EggBatch, eggs_account
 from reward_ledger.ledger import EntryRequest, Guard, IdempotencyKey, Ledger, Leg
 
 
@@ -31,7 +31,7 @@ def expire_batches(ledger: Ledger, raw_items: Sequence[Mapping[str, Any]]) -> in
         batch = EggBatch.from_raw_data(dict(raw))
         if batch.state != "open":
             continue
-        for _attempt in range(4):
+        for _attempt in range(MAX_REREADS):
             now = clock.now()
             chicken = items.load(str(batch.owner)).item
             out = int(chicken.eggs_out or 0)

@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from reward_ledger import clock
-from reward_ledger.errors import AlreadyDone, LedgerError
+from reward_ledger.errors import AlreadyDone, KeptChanging, LedgerError
 from reward_ledger.farm.config import settings
 from reward_ledger.farm.items import (
     CONSUMED,
+    MAX_REREADS,
     Chicken,
     ChickenMoved,
     eggs_account,
@@ -39,7 +40,7 @@ def feed(ledger: Ledger, feeder: str, owner: str, idem: IdempotencyKey) -> Entry
     Refused with 409 already-done while the chicken is still eating; 422 insufficient-funds without feed.
     """
     rules = settings().chicken
-    for _attempt in range(4):
+    for _attempt in range(MAX_REREADS):
         state = settle(ledger, owner)
         now = clock.now()
         now_iso = clock.iso(now)
@@ -79,7 +80,7 @@ def feed(ledger: Ledger, feeder: str, owner: str, idem: IdempotencyKey) -> Entry
             )
         except ChickenMoved:
             continue
-    raise AlreadyDone("the chicken keeps changing; try again")
+    raise KeptChanging("the chicken keeps changing; try again")
 
 
 def farm_view(ledger: Ledger, user_id: str) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from reward_ledger.ledger import (
 from reward_ledger.ledger.models import LedgerTableMeta
 
 BATCH_KIND = "egg_batch"
+#: reads a settle, a feed or an expiry makes at most when the chicken keeps changing under it
+MAX_REREADS = 4
 EGG_ISSUER = external_account("farm", "EGG")
 CONSUMED = system_account("consumed", "FEED")
 EXPIRED = expired_account("EGG")

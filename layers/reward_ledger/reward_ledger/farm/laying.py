@@ -14,6 +14,7 @@ from reward_ledger.farm.config import settings
 from reward_ledger.farm.items import (
     BATCH_KIND,
     EGG_ISSUER,
+    MAX_REREADS,
     Chicken,
     ChickenMoved,
     ChickenState,
@@ -28,7 +29,7 @@ from reward_ledger.ledger import EntryRequest, Guard, IdempotencyKey, Ledger, Le
 def settle(ledger: Ledger, user_id: str) -> ChickenState:
     """Add a finished, not yet counted meal's egg progress (and credit whole eggs); returns the state."""
     rules = settings().chicken
-    for _attempt in range(4):
+    for _attempt in range(MAX_REREADS):
         now = clock.now()
         state = items.load(user_id)
         chicken = state.item

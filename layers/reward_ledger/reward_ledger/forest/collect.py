@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from reward_ledger import clock
-from reward_ledger.errors import AlreadyDone
+from reward_ledger.errors import KeptChanging
 from reward_ledger.forest import reads
-from reward_ledger.forest.config import settings
-from reward_ledger.forest.items import LOT_POOL, Lot, LotMoved, energy, settle_guard
+from reward_ledger.forest.config import COLLECT_ROOM, settings
+from reward_ledger.forest.items import LOT_POOL, MAX_REREADS, Lot, LotMoved, energy, settle_guard
 from reward_ledger.ledger import EntryRequest, EntryResult, IdempotencyKey, Ledger, Leg
 from reward_ledger.profiles import remember_zone
 
@@ -14,7 +14,8 @@ from reward_ledger.profiles import remember_zone
 def collect(ledger: Ledger, user_id: str, idem: IdempotencyKey, zone: str | None = None) -> EntryResult:
     """Move every ripe own lot (up to the configured number) into the user's energy: one query to find
     them, one transaction to take them; lots changed meanwhile make it read again (bounded)."""
-    for _attempt in range(4):
+    assert 2 + LOT_POOL.policy.shards <= COLLECT_ROOM, "a collect's header, energy and pool shards must fit"
+    for _attempt in range(MAX_REREADS):
         now = clock.now()
         now_iso = clock.iso(now)
         state = reads.state_of(user_id, now)
@@ -53,4 +54,4 @@ def collect(ledger: Ledger, user_id: str, idem: IdempotencyKey, zone: str | None
             return ledger.transfer(request)
         except LotMoved:
             continue
-    raise AlreadyDone("your lots keep changing; try again")
+    raise KeptChanging("your lots keep changing; try again")

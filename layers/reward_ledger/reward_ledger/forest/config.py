@@ -7,6 +7,15 @@ from functools import cache
 from pydantic import BaseModel, PositiveInt
 
 from reward_ledger.config import StrictModel, load_model
+from reward_ledger.ledger.core import MAX_TRANSACTION_ITEMS
+
+#: items a collect needs besides one guard per lot: the entry header, the energy balance and up to 13
+#: shards of the lot pool (it has 8)
+COLLECT_ROOM = 15
+#: the most lots one collect takes (one transaction)
+MAX_LOTS_PER_COLLECT = MAX_TRANSACTION_ITEMS - COLLECT_ROOM
+#: minutes in a day: a lot ripens within its day
+MINUTES_PER_DAY = 24 * 60
 
 
 class LotSettings(StrictModel):
@@ -42,7 +51,10 @@ class ForestSettings(BaseModel):
 @cache
 def settings() -> ForestSettings:
     loaded = load_model("forest", ForestSettings)
-    if not 0 <= loaded.lots.ripen_minutes <= 24 * 60 or loaded.lots.max_lots_per_collect > 85:
+    if (
+        not 0 <= loaded.lots.ripen_minutes <= MINUTES_PER_DAY
+        or loaded.lots.max_lots_per_collect > MAX_LOTS_PER_COLLECT
+    ):
         raise ValueError("invalid configuration data/forest.toml: lots out of range")
     if loaded.steal.share_percent > loaded.steal.max_stolen_percent or loaded.steal.max_stolen_percent > 100:
         raise ValueError("invalid configuration data/forest.toml: steal shares out of range")

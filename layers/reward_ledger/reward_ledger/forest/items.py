@@ -15,6 +15,8 @@ from reward_ledger.ledger import Account, Guard, expired_account, system_account
 from reward_ledger.ledger.models import LedgerTableMeta
 
 LOT_KIND = "oxygen_lot"
+#: reads a collect makes at most when its lots keep changing under it (then :class:`KeptChanging`)
+MAX_REREADS = 4
 ASSET = "O2"
 
 LOT_POOL = system_account("lots", ASSET)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reward_ledger import clock
-from reward_ledger.errors import AlreadyDone, LedgerError, NotFound, NotRipe, ValidationFailed
+from reward_ledger.errors import AlreadyDone, Expired, LedgerError, NotFound, NotRipe, ValidationFailed
 from reward_ledger.forest.config import settings
 from reward_ledger.forest.items import LOT_POOL, Lot, StealMarker, energy, partition, ttl_after
 from reward_ledger.friends import mutual_guard
@@ -22,7 +22,7 @@ def _lot_refusal(lot_id: str, now_iso: str) -> Any:
         if old.get("ripe_at", {}).get("S", "") > now_iso:
             return NotRipe(f"lot {lot_id} is not ripe yet")
         if old.get("deadline", {}).get("S", "") <= now_iso:
-            return AlreadyDone(f"lot {lot_id} has expired")
+            return Expired(f"lot {lot_id} has expired")
         return AlreadyDone(f"nothing more may be taken from lot {lot_id}")
 
     return refuse

@@ -23,7 +23,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
 from reward_ledger import clock
-from reward_ledger.errors import AlreadyDone, Forbidden, LedgerError, NotFound
+from reward_ledger.errors import AlreadyDone, Expired, Forbidden, LedgerError, NotFound
 from reward_ledger.games.catalog import Game, config, game, is_game_id
 from reward_ledger.ledger import Guard, IdempotencyKey, response_code
 from reward_ledger.ledger.models import LedgerTableMeta
@@ -167,7 +167,7 @@ def session_guard(
         if old.get("state", {}).get("S") != "open":
             return AlreadyDone("this session already has a result")
         if old.get("expires_at", {}).get("S", "") <= now_iso:
-            return AlreadyDone("this session has expired")
+            return Expired("this session has expired")
         return TooFast("the claimed duration is longer than the session was open")
 
     return Guard.update(

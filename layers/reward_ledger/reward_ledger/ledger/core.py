@@ -24,7 +24,7 @@ from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteEr
 from reward_ledger import clock
 from reward_ledger.config import RetryPolicy, ledger_settings
 from reward_ledger.errors import (
-    AlreadyDone,
+    AlreadyResolved,
     IdempotencyConflict,
     InsufficientFunds,
     LedgerError,
@@ -193,8 +193,8 @@ class Ledger:
         reversal: bool = False,
     ) -> EntryResult:
         """Phase two: post or void a pending entry. Exactly once: a repeat of the same action replays,
-        the other action afterwards raises :class:`AlreadyDone`. ``reversal`` (an operator's reversal of
-        a pending entry) also links the header to its resolution as ``reversed_by``, in the same write."""
+        the other action afterwards raises :class:`AlreadyResolved`. ``reversal`` (an operator's reversal
+        of a pending entry) also links the header to its resolution as ``reversed_by``, in the same write."""
         header = self.entry(entry_id)
         if header is None or header.pending is None:
             raise NotFound(f"no two-phase entry {entry_id}")
@@ -220,7 +220,7 @@ class Ledger:
             pending_item,
             actions,
             EntryItem.state == "pending",
-            lambda old: AlreadyDone(
+            lambda old: AlreadyResolved(
                 f"entry {entry_id} is already {(old or {}).get('state', {}).get('S', 'resolved')}"
             ),
         )
@@ -236,7 +236,7 @@ class Ledger:
         try:
             return self.transfer(request)
         except IdempotencyConflict as exc:
-            raise AlreadyDone(f"entry {entry_id} was already resolved the other way") from exc
+            raise AlreadyResolved(f"entry {entry_id} was already resolved the other way") from exc
 
     def time_out(self, entry_id: str) -> EntryResult:
         """Enforce a pending entry's timeout: apply its ``on_timeout`` action (idempotent, sweep-safe)."""

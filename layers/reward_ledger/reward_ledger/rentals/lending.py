@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from reward_ledger import clock
-from reward_ledger.errors import AlreadyDone, InsufficientFunds, NotFound, OutOfStock, RateLimited
+from reward_ledger.errors import AlreadyDone, Expired, InsufficientFunds, NotFound, OutOfStock, RateLimited
 from reward_ledger.ledger import (
     EntryRequest,
     EntryResult,
@@ -121,7 +121,7 @@ def return_rental(ledger: Ledger, user_id: str, rental_id: str, idem: Idempotenc
     try:
         voided = ledger.resolve(rental_id, "void", actor=f"user:{user_id}", note="returned")
     except AlreadyDone as exc:
-        raise AlreadyDone(f"rental {rental_id} is over: it was not returned in time") from exc
+        raise Expired(f"rental {rental_id} is over: it was not returned in time") from exc
     on_time = voided.created_at <= str(metadata["due_at"])
     counter = RentalHistory.on_time if on_time else RentalHistory.late
     marker = RentalReturn(
