@@ -10,9 +10,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from reward_ledger import farm
-from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
-from reward_ledger.friends import check_friend_id
+from reward_ledger import clock, farm
+from reward_ledger.edge.http import (
+    caller_id,
+    entry_response,
+    idempotency_key,
+    json_response,
+    make_resolver,
+    user_zone,
+)
+from reward_ledger.errors import Forbidden
+from reward_ledger.friends import are_friends, check_friend_id
+from reward_ledger.reminders.nudges import nudge
 from reward_ledger.runtime import ledger
 
 logger = Logger()
@@ -69,6 +78,35 @@ def post_donation(body: DonationBody) -> Response[str]:
     user = caller_id(app)
     result = farm.donate(ledger(), user, body.project_id, body.eggs, idempotency_key(app, body.model_dump()))
     _count("EggsDonated", result.replayed, body.eggs)
+    return entry_response(result)
+
+
+@app.get("/v1/farm/friends/<friend_id>", summary="A friend's chicken (mutual friends only)")
+@tracer.capture_method
+def get_friend_chicken(friend_id: FriendId) -> Response[str]:
+    user = caller_id(app)
+    check_friend_id(user, friend_id)
+    if not are_friends(user, friend_id):
+        raise Forbidden(f"{friend_id} and you are not mutual friends")
+    chicken = farm.settle(ledger(), friend_id).item
+    until = chicken.eating_until
+    eating = bool(until) and str(until) > clock.iso(clock.now())
+    body = {
+        "friend_id": friend_id,
+        "state": "eating" if eating else "hungry",
+        "eating_until": until if eating else None,
+        "hungry_since": None if eating or not until else until,  # None: never fed
+    }
+    return json_response(200, body)
+
+
+@app.post("/v1/farm/friends/<friend_id>/nudges", summary="Remind a friend (once per friend per local day)")
+@tracer.capture_method
+def post_nudge(friend_id: FriendId, body: EmptyBody) -> Response[str]:
+    user = caller_id(app)
+    check_friend_id(user, friend_id)
+    result = nudge(ledger(), user, friend_id, user_zone(app), idempotency_key(app, body.model_dump()))
+    _count("Nudges", result.replayed)
     return entry_response(result)
 
 
