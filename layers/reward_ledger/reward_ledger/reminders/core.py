@@ -148,6 +148,8 @@ def quiet_until(prefs: Prefs, now: datetime) -> datetime | None:
     zone = clock.zone(prefs.zone)
     local = now.astimezone(zone)
     start, end, at = _hhmm(prefs.quiet_start), _hhmm(prefs.quiet_end), local.time()
+    if start == end:  # an empty window
+        return None
     inside = start <= at < end if start < end else (at >= start or at < end)
     if not inside:
         return None
