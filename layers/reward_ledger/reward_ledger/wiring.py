@@ -84,7 +84,7 @@ PRODUCT = Wiring(
     },
     resolution_hooks={
         rentals.RENTAL_KIND: rentals.rental_over,
-        withdrawals.WITHDRAWAL_KIND: withdrawals.limit_given_back,
+        withdrawals.WITHDRAWAL_KIND: withdrawals.resolved,
         rewards.RESULT_KIND: review.unlisted,
     },
     reversal_hooks={

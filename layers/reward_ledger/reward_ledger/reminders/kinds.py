@@ -74,6 +74,8 @@ def expiring_oxygen(now: datetime) -> list[Reminder]:
 KINDS: tuple[ReminderKind, ...] = (
     ReminderKind("oxygen-expiring", expiring_oxygen),
     ReminderKind("friend-nudge"),
+    ReminderKind("withdrawal-completed"),  # scheduled by the withdrawal's resolving transaction
+    ReminderKind("withdrawal-rejected"),
 )
 assert {k.name for k in KINDS} <= set(REMINDER_NAMES), "every declared kind is a known reminder name"
 
