@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from reward_ledger import clock, farm
+from reward_ledger import farm
 from reward_ledger.edge.http import (
     caller_id,
     entry_response,
@@ -88,16 +88,7 @@ def get_friend_chicken(friend_id: FriendId) -> Response[str]:
     check_friend_id(user, friend_id)
     if not are_friends(user, friend_id):
         raise Forbidden(f"{friend_id} and you are not mutual friends")
-    chicken = farm.settle(ledger(), friend_id).item
-    until = chicken.eating_until
-    eating = bool(until) and str(until) > clock.iso(clock.now())
-    body = {
-        "friend_id": friend_id,
-        "state": "eating" if eating else "hungry",
-        "eating_until": until if eating else None,
-        "hungry_since": None if eating or not until else until,  # None: never fed
-    }
-    return json_response(200, body)
+    return json_response(200, {"friend_id": friend_id, **farm.chicken_view(ledger(), friend_id)})
 
 
 @app.post("/v1/farm/friends/<friend_id>/nudges", summary="Remind a friend (once per friend per local day)")

@@ -157,3 +157,30 @@ def test_quiet_hours_end_after_now_and_cover_exactly_the_window(
         assert now < until <= now + timedelta(days=1)
         local_end = until.astimezone(clock.zone("Asia/Shanghai"))
         assert (local_end.hour, local_end.minute) == (eh, em)
+
+
+def test_a_chicken_hungry_for_an_hour_reminds_its_owner_unless_fed_again(
+    consumer: Consumer, stream: StreamSource, at: Callable[[datetime], None]
+) -> None:
+    start = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+    at(start)
+    farm = Api("FarmFunction")
+    for user in ("alice", "bob"):
+        pay(user, "offline", f"p-{user}-1")
+        pay(user, "offline", f"p-{user}-2")
+        assert (
+            farm.call("POST", "/v1/farm/feed", body={}, headers={"Idempotency-Key": "f1"}, user=user)[0]
+            == 201
+        )
+    at(start + timedelta(minutes=240 + 30))  # bob feeds again half an hour after the meal ended
+    assert (
+        farm.call("POST", "/v1/farm/feed", body={}, headers={"Idempotency-Key": "f2"}, user="bob")[0] == 201
+    )
+    at(start + timedelta(minutes=240 + 59))
+    assert run_finder()["outcomes"] == {}
+    at(start + timedelta(minutes=240 + 61))
+    assert run_finder()["outcomes"] == {"sent": 1, "stale": 1}  # alice's; bob's first meal is stale
+    stream.pump()
+    (due,) = consumer.drain(schema.REMINDER_DUE)
+    assert (due["detail"]["user_id"], due["detail"]["reminder"]) == ("alice", "chicken-hungry")
+    assert due["detail"]["data"] == {"hungry_since": clock.iso(start + timedelta(minutes=240))}

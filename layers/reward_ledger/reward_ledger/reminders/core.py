@@ -9,7 +9,7 @@ reminder once; the stream publishes it after the update committed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import cache
@@ -32,6 +32,7 @@ class ReminderSettings(StrictModel):
     page_size: PositiveInt
     settled_ttl_days: PositiveInt
     oxygen_window_minutes: PositiveInt
+    chicken_hungry_after_minutes: PositiveInt
 
 
 @cache
@@ -158,7 +159,9 @@ def quiet_until(prefs: Prefs, now: datetime) -> datetime | None:
 
 
 # ---------------------------------------------------------------------------------------------- delivery
-Outcome = Literal["sent", "muted", "deferred", "raced"]
+Outcome = Literal["sent", "muted", "deferred", "stale", "raced"]
+#: per kind, whether a due reminder still tells the truth (a chicken fed again is not hungry any more)
+StillDue = Callable[[Reminder], bool]
 
 
 @dataclass(slots=True)
@@ -191,7 +194,11 @@ def _prefs_many(users: Sequence[str]) -> dict[str, Prefs]:
     return {u: found.get(partition(u), Prefs()) for u in users}
 
 
-def decide(reminder: Reminder, prefs: Prefs, now: datetime) -> tuple[Outcome, datetime | None]:
+def decide(
+    reminder: Reminder, prefs: Prefs, now: datetime, still_due: StillDue | None = None
+) -> tuple[Outcome, datetime | None]:
+    if still_due is not None and not still_due(reminder):
+        return "stale", None
     if reminder.reminder in prefs.muted:
         return "muted", None
     later = quiet_until(prefs, now)
@@ -225,14 +232,15 @@ def deliver(reminder: Reminder, outcome: Outcome, later: datetime | None, now: d
     return outcome
 
 
-def deliver_due(now: datetime | None = None) -> DeliveryReport:
-    """Deliver (or mute, or defer past quiet hours) every reminder due by ``now``."""
+def deliver_due(now: datetime | None = None, checks: Mapping[str, StillDue] | None = None) -> DeliveryReport:
+    """Deliver (or mute, or defer past quiet hours, or drop as stale) every reminder due by ``now``."""
     at = now or clock.now()
     report = DeliveryReport()
     due = list(due_reminders(at))
     report.examined = len(due)
     prefs = _prefs_many([r.user_id for r in due]) if due else {}
     for reminder in due:
-        outcome, later = decide(reminder, prefs[reminder.user_id], at)
+        check = (checks or {}).get(reminder.reminder)
+        outcome, later = decide(reminder, prefs[reminder.user_id], at, check)
         report.add(deliver(reminder, outcome, later, at))
     return report

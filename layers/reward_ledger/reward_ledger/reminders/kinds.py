@@ -2,7 +2,9 @@
 
 * a *finder* (run by the scheduled finder before delivery) reads an index for what is about to happen
   and returns candidate reminders; the conditional put keeps one per (user, kind, subject);
-* a *producer* is a feature's own transaction that schedules the reminder (``friend-nudge``: the nudge).
+* a *producer* is a feature's own transaction that schedules the reminder (``friend-nudge``: the nudge;
+  ``chicken-hungry``: the feeding; ``withdrawal-*``: the resolution), optionally with a check at delivery
+  that the reminder is still true.
 
 Adding a kind is one entry here (and its name in ``REMINDER_NAMES``); the delivery does not change.
 """
@@ -10,14 +12,21 @@ Adding a kind is one entry here (and its name in ``REMINDER_NAMES``); the delive
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reward_ledger import clock
+from reward_ledger import clock, farm
 from reward_ledger.config import ledger_settings
 from reward_ledger.ledger.models import ExpiringItem
-from reward_ledger.reminders.core import DeliveryReport, deliver_due, new_reminder, schedule, settings
+from reward_ledger.reminders.core import (
+    DeliveryReport,
+    StillDue,
+    deliver_due,
+    new_reminder,
+    schedule,
+    settings,
+)
 from reward_ledger.reminders.models import REMINDER_NAMES, Reminder
 
 OXYGEN_LOT_KIND = "oxygen_lot"  # the forest's exp_kind of an oxygen lot in the ExpiryIndex
@@ -29,6 +38,7 @@ Finder = Callable[[datetime], Iterable[Reminder]]
 class ReminderKind:
     name: str
     finder: Finder | None = None  # None: a feature's transaction schedules it (a producer)
+    still_due: StillDue | None = None  # checked at delivery: drop what stopped being true
 
 
 def expiring_oxygen(now: datetime) -> list[Reminder]:
@@ -74,6 +84,8 @@ def expiring_oxygen(now: datetime) -> list[Reminder]:
 KINDS: tuple[ReminderKind, ...] = (
     ReminderKind("oxygen-expiring", expiring_oxygen),
     ReminderKind("friend-nudge"),
+    # scheduled by the feeding transaction, due once the meal is over for a while; stale if fed again
+    ReminderKind("chicken-hungry", still_due=lambda r: farm.still_hungry(r.user_id, r.subject)),
     ReminderKind("withdrawal-completed"),  # scheduled by the withdrawal's resolving transaction
     ReminderKind("withdrawal-rejected"),
 )
@@ -86,11 +98,12 @@ class FinderReport:
     delivery: DeliveryReport
 
 
-def find_and_deliver(now: datetime | None = None, kinds: Iterable[ReminderKind] = KINDS) -> FinderReport:
+def find_and_deliver(now: datetime | None = None, kinds: Sequence[ReminderKind] = KINDS) -> FinderReport:
     """One scheduled run: every finder schedules what it found (once per subject), then due ones go out."""
     at = now or clock.now()
     scheduled: dict[str, int] = {}
     for kind in kinds:
         if kind.finder is not None:
             scheduled[kind.name] = sum(1 for r in kind.finder(at) if schedule(r))
-    return FinderReport(scheduled, deliver_due(at))
+    checks = {kind.name: kind.still_due for kind in kinds if kind.still_due is not None}
+    return FinderReport(scheduled, deliver_due(at, checks))
