@@ -16,6 +16,7 @@ batch re-sends records after the failed one: at least once, never out of order.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,12 @@ Invoke = Callable[[str, dict[str, Any]], Any]
 def streams_client(endpoint_url: str | None = None) -> Any:
     import boto3
 
-    endpoint = endpoint_url or f"https://streams.dynamodb.{LOCAL_REGION}.amazonaws.com"
+    endpoint = (
+        endpoint_url
+        or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB_STREAMS")
+        or os.environ.get("AWS_ENDPOINT_URL")  # moto on a local endpoint
+        or f"https://streams.dynamodb.{LOCAL_REGION}.amazonaws.com"
+    )
     return boto3.client("dynamodbstreams", region_name=LOCAL_REGION, endpoint_url=endpoint)
 
 

@@ -19,8 +19,7 @@ from reward_ledger.edge.http import (
     make_resolver,
     user_zone,
 )
-from reward_ledger.errors import Forbidden
-from reward_ledger.friends import are_friends, check_friend_id
+from reward_ledger.friends import check_friend_id, require_friends
 from reward_ledger.reminders.nudges import nudge
 from reward_ledger.runtime import ledger
 
@@ -85,9 +84,7 @@ def post_donation(body: DonationBody) -> Response[str]:
 @tracer.capture_method
 def get_friend_chicken(friend_id: FriendId) -> Response[str]:
     user = caller_id(app)
-    check_friend_id(user, friend_id)
-    if not are_friends(user, friend_id):
-        raise Forbidden(f"{friend_id} and you are not mutual friends")
+    require_friends(user, friend_id)
     return json_response(200, {"friend_id": friend_id, **farm.chicken_view(ledger(), friend_id)})
 
 

@@ -1,6 +1,6 @@
 """GET/PUT /v1/me/reminders: the caller's muted reminder kinds and quiet hours (in their local time)."""
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reward_ledger.edge.http import caller_id, json_response, make_resolver, user_zone
 from reward_ledger.reminders.core import Prefs, get_prefs, put_prefs
+from reward_ledger.reminders.models import REMINDER_NAMES
 
 logger = Logger()
 metrics = Metrics()
@@ -19,6 +20,7 @@ app = make_resolver()
 ReminderName = Literal[
     "oxygen-expiring", "chicken-hungry", "friend-nudge", "withdrawal-completed", "withdrawal-rejected"
 ]
+assert set(get_args(ReminderName)) == set(REMINDER_NAMES), "the route accepts exactly the known kinds"
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 

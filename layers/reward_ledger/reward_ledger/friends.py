@@ -134,6 +134,13 @@ def are_friends(a: str, b: str) -> bool:
     return {a, b} <= (item.asked or set())
 
 
+def require_friends(user_id: str, friend_id: str) -> None:
+    """For a read of a friend's state (their lots, their chicken): 400 for a bad id, 403 unless mutual."""
+    check_friend_id(user_id, friend_id)
+    if not are_friends(user_id, friend_id):
+        raise Forbidden(f"{friend_id} and you are not mutual friends")
+
+
 def mutual_guard(user_id: str, friend_id: str) -> Guard:
     """A ``ConditionCheck`` for a friend action: fails with 403 unless both have asked."""
     check_friend_id(user_id, friend_id)
