@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from reward_ledger.edge.http import caller_id, json_response, make_resolver, user_zone
-from reward_ledger.reminders.core import Prefs, get_prefs, put_prefs
 from reward_ledger.reminders.models import REMINDER_NAMES
+from reward_ledger.reminders.prefs import Prefs, get_prefs, put_prefs
 
 logger = Logger()
 metrics = Metrics()

@@ -13,7 +13,7 @@ from infra.handlers import invoke
 from infra.streams import StreamSource
 from reward_ledger import clock
 from reward_ledger.outbound import schema
-from reward_ledger.reminders import core
+from reward_ledger.reminders import prefs as core
 from reward_ledger.reminders.models import Reminder, partition
 from tests.conftest import Api
 from tests.events.conftest import Consumer

@@ -19,14 +19,8 @@ from datetime import datetime, timedelta
 from reward_ledger import clock, farm
 from reward_ledger.config import ledger_settings
 from reward_ledger.ledger.models import ExpiringItem
-from reward_ledger.reminders.core import (
-    DeliveryReport,
-    StillDue,
-    deliver_due,
-    new_reminder,
-    schedule,
-    settings,
-)
+from reward_ledger.reminders.core import new_reminder, schedule, settings
+from reward_ledger.reminders.delivery import DeliveryReport, StillDue, deliver_due
 from reward_ledger.reminders.models import REMINDER_NAMES, Reminder
 
 OXYGEN_LOT_KIND = "oxygen_lot"  # the forest's exp_kind of an oxygen lot in the ExpiryIndex
