@@ -64,7 +64,7 @@ def local_route(stack: Stack, method: str, path: str, query: str, body: bytes) -
     if head == "outbox" and not rest and method == "GET":
         return outbox(stack, query)
     if head == "streams" and not rest and method == "GET":
-        return json_reply(200, {"streams": stack.streams.report() if stack.streams else []})
+        return json_reply(200, {"streams": stack.streams_report()})
     if head == "invoke" and len(rest) == 1 and method == "POST":
         return invoke(stack, rest[0], body)
     return problem(404, "not-found", "Not found", f"no local route {method} {path}; GET /_local lists them")
@@ -246,13 +246,7 @@ def set_clock(stack: Stack, body: bytes) -> Reply:
 def outbox(stack: Stack, query: str) -> Reply:
     """Published events, oldest first, filtered by ``detail-type`` and ``user_id`` (postings or detail)."""
     params = parse_qs(query)
-    if stack.streams is not None:
-        stack.streams.pump()
-    events = (
-        stack.outbox.list(params.get("detail-type", [None])[0], params.get("user_id", [None])[0])
-        if stack.outbox is not None
-        else []
-    )
+    events = stack.outbox_events(params.get("detail-type", [None])[0], params.get("user_id", [None])[0])
     return json_reply(200, {"events": events, "count": len(events)})
 
 

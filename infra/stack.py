@@ -367,6 +367,16 @@ class LocalStack:
         self.streams = start_streams(self)
 
     # ------------------------------------------------------------------ local-only operations
+
+    def outbox_events(self, detail_type: str | None, user_id: str | None) -> list[dict[str, Any]]:
+        """What the functions published so far (the streams delivered first), oldest first."""
+        if self.streams is not None:
+            self.streams.pump()
+        return self.outbox.list(detail_type, user_id) if self.outbox is not None else []
+
+    def streams_report(self) -> list[dict[str, Any]]:
+        return self.streams.report() if self.streams is not None else []
+
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         if function in self.broken:
             raise FunctionError("Runtime.ImportModuleError", self.broken[function])

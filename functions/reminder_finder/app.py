@@ -7,7 +7,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from reward_ledger.reminders.kinds import find_and_deliver
+from reward_ledger.wiring import PRODUCT
 
 logger = Logger()
 metrics = Metrics()
@@ -18,7 +18,7 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = find_and_deliver()
+    report = PRODUCT.find_reminders()
     for outcome, count in report.delivery.outcomes.items():
         metrics.add_metric(name=f"Reminders{outcome.capitalize()}", unit=MetricUnit.Count, value=count)
     result = {

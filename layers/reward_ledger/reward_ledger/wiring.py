@@ -25,6 +25,9 @@ from reward_ledger.games.reversal import undo_result
 from reward_ledger.ledger import CORE_MODELS, Ledger, ResolutionHook, bind_table
 from reward_ledger.ledger.reversal import ReversalHook, no_feature_state
 from reward_ledger.savings.reversal import undo_choice
+from reward_ledger.reminders import models as reminders
+from reward_ledger.reminders import nudges
+from reward_ledger.reminders.kinds import FinderReport, ReminderKind, find_and_deliver
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Wiring:
     # entry kind -> what undoes its feature state in a reversal; and kinds refused, with the reason
     reversal_hooks: Mapping[str, ReversalHook]
     not_reversible: Mapping[str, str]
+    reminder_kinds: tuple[ReminderKind, ...]
 
     def ledger(self, **options: Any) -> Ledger:
         """A ledger with every resolution hook (``options``: the ledger's test seams, e.g. ``sleep``)."""
@@ -45,6 +49,10 @@ class Wiring:
     def sweeper(self, ledger: Ledger) -> sweep.Sweeper:
         """A sweeper with every expirer, moving money through ``ledger``."""
         return sweep.Sweeper(ledger, self.expirers)
+
+    def find_reminders(self) -> FinderReport:
+        """One run of the reminder finder over every declared kind."""
+        return find_and_deliver(self.reminder_kinds)
 
     def bind_table(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
         """Point every model of the product at ``table_name`` (tests and the local stack)."""
@@ -57,6 +65,10 @@ PRODUCT = Wiring(
         sweep.SweepMark,
         profiles.Profile,
         friends.Friendship,
+        friends.FriendEdge,
+        reminders.Reminder,
+        reminders.ReminderPrefs,
+        nudges.NudgeMarker,
         charity.ProjectProgress,
         forest.Lot,
         forest.Tree,
@@ -120,5 +132,14 @@ PRODUCT = Wiring(
         "rental.returned": "the rental's state and counters follow it",
         "games.withdrawal": "a posted withdrawal was paid out; a pending one is voided instead",
         "rental": "a posted deposit was forfeited; a pending one is voided instead",
+        "friends.nudge": "moves no money; the friend's reminder it scheduled may already be sent",
     },
+    reminder_kinds=(
+        ReminderKind("oxygen-expiring", finder=forest.expiring_oxygen),  # the ExpiryIndex, within the hour
+        ReminderKind("friend-nudge"),  # the nudge's transaction
+        # the feeding transaction, due once the meal is over for a while; stale if fed again meanwhile
+        ReminderKind("chicken-hungry", still_due=lambda r: farm.still_hungry(r.user_id, r.subject)),
+        ReminderKind("withdrawal-completed"),  # the resolving transaction
+        ReminderKind("withdrawal-rejected"),
+    ),
 )

@@ -9,7 +9,6 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from reward_ledger.ledger import register_model
 from reward_ledger.ledger.models import LedgerTableMeta
 
 #: every reminder kind a user can receive (and mute); finders and producers declare how each is found
@@ -42,7 +41,6 @@ def reminder_id(user_id: str, kind: str, subject: str) -> str:
     return "r" + base64.b32encode(digest).decode("ascii")[:25].lower()
 
 
-@register_model
 class Reminder(Model):
     """``sk=R#<kind>#<subject>``; state ``scheduled`` (in the DueIndex) -> ``sent`` | ``muted``."""
 
@@ -67,7 +65,6 @@ class Reminder(Model):
     due_index = DueIndex()
 
 
-@register_model
 class ReminderPrefs(Model):
     """``sk=PREFS``: muted kinds and quiet hours (``HH:MM`` in ``zone``, the user's local time)."""
 

@@ -15,14 +15,13 @@ from pynamodb.models import Model
 from reward_ledger import clock
 from reward_ledger.errors import RateLimited
 from reward_ledger.friends import mutual_guard
-from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, register_model
+from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger
 from reward_ledger.ledger.models import LedgerTableMeta
 from reward_ledger.reminders.core import new_reminder, schedule_guard
 
 MARKER_TTL_DAYS = 2  # a marker only matters on its own local day
 
 
-@register_model
 class NudgeMarker(Model):
     """``pk=NUDGE#<sender>#<receiver>``, ``sk=<sender's local day>``."""
 
