@@ -63,33 +63,29 @@ class StreamSource:
             return handed
 
     def _deliver(self, batch: list[dict[str, Any]]) -> None:
-        attempts = 0
-        queue: list[list[dict[str, Any]]] = [batch]
+        """One batch until done: a retry counts against ``MaximumRetryAttempts``, a bisection does not
+        (as in Lambda), and the halves are delivered in order."""
+        queue: list[tuple[list[dict[str, Any]], int]] = [(batch, 0)]
         while queue:
-            part = queue.pop(0)
+            part, attempts = queue.pop(0)
             self.stats.batches += 1
             try:
                 answer = self.invoke(self.mapping.function, {"Records": part})
             except Exception as exc:
                 self.stats.errors.append(f"{type(exc).__name__}: {exc}"[:300])
                 del self.stats.errors[:-20]
-                attempts += 1
-                if self._gave_up(attempts, part):
-                    continue
-                self.stats.retried += 1
                 if self.mapping.bisect and len(part) > 1:
                     half = len(part) // 2
-                    queue[:0] = [part[:half], part[half:]]
-                else:
-                    queue.insert(0, part)
+                    queue[:0] = [(part[:half], attempts), (part[half:], attempts)]
+                elif not self._gave_up(attempts + 1, part):
+                    self.stats.retried += 1
+                    queue.insert(0, (part, attempts + 1))
                 continue
             failed = self._failed_from(answer, part)
             self.stats.records += len(part) if failed is None else failed
-            if failed is not None:
-                attempts += 1
-                if not self._gave_up(attempts, part[failed:]):
-                    self.stats.retried += 1
-                    queue.insert(0, part[failed:])
+            if failed is not None and not self._gave_up(attempts + 1, part[failed:]):
+                self.stats.retried += 1
+                queue.insert(0, (part[failed:], attempts + 1))
 
     def _failed_from(self, answer: Any, part: list[dict[str, Any]]) -> int | None:
         """Index of the lowest failed record of a partial-failure answer (``None``: all succeeded)."""
