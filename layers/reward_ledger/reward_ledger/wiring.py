@@ -24,10 +24,10 @@ from reward_ledger.games import antifraud, review, rewards, sessions, withdrawal
 from reward_ledger.games.reversal import undo_result
 from reward_ledger.ledger import CORE_MODELS, Ledger, ResolutionHook, bind_table
 from reward_ledger.ledger.reversal import ReversalHook, no_feature_state
-from reward_ledger.savings.reversal import undo_choice
 from reward_ledger.reminders import models as reminders
 from reward_ledger.reminders import nudges
 from reward_ledger.reminders.kinds import FinderReport, ReminderKind, find_and_deliver
+from reward_ledger.savings.reversal import undo_choice
 
 
 @dataclass(frozen=True)
