@@ -9,6 +9,8 @@
   it), as ``aws lambda update-event-source-mapping --no-enabled`` does.
 * ``GET /_local/functions``: each function's worker processes (pid, cold start, invocations).
 * ``POST /_local/invoke/{function}``: invoke any function with the request body as its event.
+* ``GET /_local/outbox?detail-type=&user_id=``: what the functions published on EventBridge (events out),
+  after pumping the table streams; ``GET /_local/streams``: what each stream mapping did.
 * ``GET /_local``: what the stack serves (functions, routes, rules, schedules, queues).
 """
 
@@ -59,6 +61,10 @@ def local_route(stack: Stack, method: str, path: str, query: str, body: bytes) -
         return set_source(stack, rest[0], body)
     if head == "functions" and not rest and method == "GET":
         return json_reply(200, {"functions": stack.functions_report()})
+    if head == "outbox" and not rest and method == "GET":
+        return outbox(stack, query)
+    if head == "streams" and not rest and method == "GET":
+        return json_reply(200, {"streams": stack.streams_report()})
     if head == "invoke" and len(rest) == 1 and method == "POST":
         return invoke(stack, rest[0], body)
     return problem(404, "not-found", "Not found", f"no local route {method} {path}; GET /_local lists them")
@@ -101,6 +107,8 @@ def overview(stack: Stack) -> dict[str, Any]:
             "POST /_local/queues/{mapping}",
             "GET /_local/functions",
             "POST /_local/invoke/{function}",
+            "GET /_local/outbox",
+            "GET /_local/streams",
         ],
     }
 
@@ -233,6 +241,13 @@ def set_clock(stack: Stack, body: bytes) -> Reply:
     else:
         return _invalid("now must be an ISO-8601 string or null")
     return json_reply(200, clock_view(stack))
+
+
+def outbox(stack: Stack, query: str) -> Reply:
+    """Published events, oldest first, filtered by ``detail-type`` and ``user_id`` (postings or detail)."""
+    params = parse_qs(query)
+    events = stack.outbox_events(params.get("detail-type", [None])[0], params.get("user_id", [None])[0])
+    return json_reply(200, {"events": events, "count": len(events)})
 
 
 def invoke(stack: Stack, function: str, body: bytes) -> Reply:

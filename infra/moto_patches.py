@@ -9,7 +9,9 @@ moto 5.2 has two traits that matter to a ledger:
 
 DynamoDB itself is serialisable per transaction. This module restores that: every DynamoDB API call runs
 under one process-wide lock (calls are atomic with respect to each other), and a transaction snapshots
-only the items it touches and restores exactly those on failure. Semantics otherwise follow moto's own
+only the items it touches and restores exactly those on failure. A cancelled transaction also leaves no
+stream records (moto would record its writes and their undoing), as DynamoDB Streams show only what
+committed: the publisher must never see a refused request. Semantics otherwise follow moto's own
 implementation (same checks, same cancellation reasons, ``ALL_OLD`` images).
 """
 
@@ -57,6 +59,7 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         raise TooManyTransactionsException()
     snapshots: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
     target_items: set[tuple[str, str]] = set()
+    stream_lengths: dict[str, int] = {}  # table -> stream records before this transaction
 
     def rollback() -> None:
         for table_name, key, attrs in reversed(snapshots):
@@ -64,6 +67,8 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
                 self.delete_item(table_name, key)
             else:
                 self.put_item(table_name, attrs)
+        for table_name, length in stream_lengths.items():
+            del self.get_table(table_name).stream_shard.items[length:]
 
     errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
     for item in transact_items:
@@ -75,6 +80,9 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
                 raise ValueError("Unsupported transaction operation")
             table_name = op["TableName"]
+            shard = self.get_table(table_name).stream_shard
+            if shard is not None and table_name not in stream_lengths:
+                stream_lengths[table_name] = len(shard.items)
             condition_expression = op.get("ConditionExpression")
             names = op.get("ExpressionAttributeNames")
             values = op.get("ExpressionAttributeValues")

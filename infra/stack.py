@@ -116,6 +116,8 @@ class LocalStack:
         self._stopped = False
         self.sqs: Any = None
         self._openapi: dict[str, Any] | None = None
+        self.streams: Any = None  # infra.streams.StreamPoller
+        self.outbox: Any = None  # infra.outbox.Outbox
         self._openapi_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
@@ -164,6 +166,7 @@ class LocalStack:
             self._bind_domain()
             self._seed()
             self._start_pollers()
+            self._start_events_out()
         except BaseException:
             self.stop()
             raise
@@ -184,6 +187,8 @@ class LocalStack:
             self.server.server_close()
         for poller in self.pollers:
             poller.stop()
+        if self.streams is not None:
+            self.streams.stop()
         for pool in self.pools.values():
             pool.close()
         if self._saved_binding is not None:
@@ -352,7 +357,26 @@ class LocalStack:
             poller.start()
             self.pollers.append(poller)
 
+    def _start_events_out(self) -> None:
+        """Events out as AWS runs them: the table streams feed their functions (infra/streams.py), and
+        what functions put on the template's buses lands in the local outbox (infra/outbox.py)."""
+        from infra.outbox import Outbox, bus_names
+        from infra.streams import start_streams
+
+        self.outbox = Outbox(bus_names(self))
+        self.streams = start_streams(self)
+
     # ------------------------------------------------------------------ local-only operations
+
+    def outbox_events(self, detail_type: str | None, user_id: str | None) -> list[dict[str, Any]]:
+        """What the functions published so far (the streams delivered first), oldest first."""
+        if self.streams is not None:
+            self.streams.pump()
+        return self.outbox.list(detail_type, user_id) if self.outbox is not None else []
+
+    def streams_report(self) -> list[dict[str, Any]]:
+        return self.streams.report() if self.streams is not None else []
+
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         if function in self.broken:
             raise FunctionError("Runtime.ImportModuleError", self.broken[function])

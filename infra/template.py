@@ -92,6 +92,8 @@ def table_definitions_in(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
         }
         if "GlobalSecondaryIndexes" in props:
             args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if "StreamSpecification" in props:  # the stream the publisher reads (events out)
+            args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         if args["BillingMode"] == "PROVISIONED":
             args["ProvisionedThroughput"] = props["ProvisionedThroughput"]
         tables[logical_id] = args

@@ -11,8 +11,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from reward_ledger import farm
-from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
-from reward_ledger.friends import check_friend_id
+from reward_ledger.edge.http import (
+    caller_id,
+    entry_response,
+    idempotency_key,
+    json_response,
+    make_resolver,
+    user_zone,
+)
+from reward_ledger.friends import check_friend_id, require_friends
+from reward_ledger.reminders.nudges import nudge
 from reward_ledger.runtime import ledger
 
 logger = Logger()
@@ -69,6 +77,24 @@ def post_donation(body: DonationBody) -> Response[str]:
     user = caller_id(app)
     result = farm.donate(ledger(), user, body.project_id, body.eggs, idempotency_key(app, body.model_dump()))
     _count("EggsDonated", result.replayed, body.eggs)
+    return entry_response(result)
+
+
+@app.get("/v1/farm/friends/<friend_id>", summary="A friend's chicken (mutual friends only)")
+@tracer.capture_method
+def get_friend_chicken(friend_id: FriendId) -> Response[str]:
+    user = caller_id(app)
+    require_friends(user, friend_id)
+    return json_response(200, {"friend_id": friend_id, **farm.chicken_view(ledger(), friend_id)})
+
+
+@app.post("/v1/farm/friends/<friend_id>/nudges", summary="Remind a friend (once per friend per local day)")
+@tracer.capture_method
+def post_nudge(friend_id: FriendId, body: EmptyBody) -> Response[str]:
+    user = caller_id(app)
+    check_friend_id(user, friend_id)
+    result = nudge(ledger(), user, friend_id, user_zone(app), idempotency_key(app, body.model_dump()))
+    _count("Nudges", result.replayed)
     return entry_response(result)
 
 

@@ -19,8 +19,7 @@ from reward_ledger.edge.http import (
     make_resolver,
     user_zone,
 )
-from reward_ledger.errors import Forbidden
-from reward_ledger.friends import are_friends, check_friend_id
+from reward_ledger.friends import check_friend_id, require_friends
 from reward_ledger.runtime import ledger
 
 logger = Logger()
@@ -68,9 +67,7 @@ def get_forest() -> Response[str]:
 @tracer.capture_method
 def get_friend_forest(friend_id: FriendId) -> Response[str]:
     user = caller_id(app)
-    check_friend_id(user, friend_id)
-    if not are_friends(user, friend_id):
-        raise Forbidden(f"{friend_id} and you are not mutual friends")
+    require_friends(user, friend_id)
     return json_response(200, forest.friend_lots(user, friend_id))
 
 

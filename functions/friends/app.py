@@ -1,4 +1,4 @@
-"""PUT /v1/friends/{friend_id}: ask to be friends; friends once both sides have asked."""
+"""Friends: ask (PUT, mutual once both sides asked), list (GET), remove on both sides (DELETE)."""
 
 from typing import Annotated, Any
 
@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
-from reward_ledger.friends import befriend
+from reward_ledger.friends import befriend, list_friends, unfriend
 
 logger = Logger()
 metrics = Metrics()
@@ -26,6 +26,20 @@ def put_friend(friend_id: FriendId) -> Response[str]:
     status = befriend(caller_id(app), friend_id)
     metrics.add_metric(name="FriendRequests", unit=MetricUnit.Count, value=1)
     return json_response(200, {"friend_id": friend_id, "status": status})
+
+
+@app.get("/v1/friends", summary="Your friends, the requests you sent and the requests to answer")
+@tracer.capture_method
+def get_friends() -> Response[str]:
+    return json_response(200, {"friends": list_friends(caller_id(app))})
+
+
+@app.delete("/v1/friends/<friend_id>", summary="Remove a friendship (or a request) on both sides")
+@tracer.capture_method
+def delete_friend(friend_id: FriendId) -> Response[str]:
+    unfriend(caller_id(app), friend_id)
+    metrics.add_metric(name="Unfriended", unit=MetricUnit.Count, value=1)
+    return json_response(200, {"friend_id": friend_id, "status": "removed"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

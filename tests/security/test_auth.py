@@ -82,6 +82,7 @@ BODIES: dict[str, Any] = {
         "order_amount": 1,
     },
     "/v1/merchants/{merchant_id}/redemptions/{redemption_id}/rollback": {"reason": "refund"},
+    "/v1/me/reminders": {"muted": []},
 }
 
 BAD_CREDENTIALS: dict[str, Callable[[], str | None]] = {
@@ -121,7 +122,7 @@ def test_every_route_refuses_a_request_without_a_valid_token(
     headers = {"Idempotency-Key": f"auth-{credentials}"}
     if header is not None:
         headers["Authorization"] = header
-    body = BODIES.get(path, {}) if method == "POST" else None
+    body = BODIES.get(path, {}) if method == "POST" else BODIES.get(path) if method == "PUT" else None
     reply = client.call(method, concrete(path), body, headers=headers)
     assert reply.status == 401, (reply.status, reply.body)
     assert reply.headers["content-type"] == "application/problem+json"

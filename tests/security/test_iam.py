@@ -29,6 +29,9 @@ SAM_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
     # SQS event source mappings (sqs:ReceiveMessage/DeleteMessage/GetQueueAttributes on "*")
     "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+    # DynamoDB stream event source mappings (dynamodb:DescribeStream/GetRecords/GetShardIterator/
+    # ListStreams on "*"; used by the Lambda service to read the stream, only on the publisher)
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
 }
 
 
@@ -98,7 +101,7 @@ def test_only_the_documented_sam_managed_policies_are_attached() -> None:
     assert attached <= SAM_MANAGED_POLICIES, attached - SAM_MANAGED_POLICIES
 
 
-def test_the_sqs_managed_policy_only_goes_to_queue_consumers() -> None:
+def test_the_event_source_managed_policies_only_go_to_their_consumers() -> None:
     sam = sam_template()["Resources"]
     for logical_id, resource in cloudformation()["Resources"].items():
         if resource["Type"] != "AWS::IAM::Role":
@@ -111,6 +114,12 @@ def test_the_sqs_managed_policy_only_goes_to_queue_consumers() -> None:
             for arn in resource["Properties"].get("ManagedPolicyArns", [])
         )
         assert has_policy == consumes_sqs, function
+        reads_stream = any(e.get("Type") == "DynamoDB" for e in events)
+        has_stream_policy = any(
+            "AWSLambdaDynamoDBExecutionRole" in arn
+            for arn in resource["Properties"].get("ManagedPolicyArns", [])
+        )
+        assert has_stream_policy == reads_stream, function
 
 
 def test_only_the_reconciliation_job_may_scan_the_table() -> None:

@@ -24,6 +24,9 @@ from reward_ledger.games import antifraud, review, rewards, sessions, withdrawal
 from reward_ledger.games.reversal import undo_result
 from reward_ledger.ledger import CORE_MODELS, Ledger, ResolutionHook, bind_table
 from reward_ledger.ledger.reversal import ReversalHook, no_feature_state
+from reward_ledger.reminders import models as reminders
+from reward_ledger.reminders import nudges
+from reward_ledger.reminders.kinds import FinderReport, ReminderKind, find_and_deliver
 from reward_ledger.savings.reversal import undo_choice
 
 
@@ -37,6 +40,7 @@ class Wiring:
     # entry kind -> what undoes its feature state in a reversal; and kinds refused, with the reason
     reversal_hooks: Mapping[str, ReversalHook]
     not_reversible: Mapping[str, str]
+    reminder_kinds: tuple[ReminderKind, ...]
 
     def ledger(self, **options: Any) -> Ledger:
         """A ledger with every resolution hook (``options``: the ledger's test seams, e.g. ``sleep``)."""
@@ -45,6 +49,10 @@ class Wiring:
     def sweeper(self, ledger: Ledger) -> sweep.Sweeper:
         """A sweeper with every expirer, moving money through ``ledger``."""
         return sweep.Sweeper(ledger, self.expirers)
+
+    def find_reminders(self) -> FinderReport:
+        """One run of the reminder finder over every declared kind."""
+        return find_and_deliver(self.reminder_kinds)
 
     def bind_table(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
         """Point every model of the product at ``table_name`` (tests and the local stack)."""
@@ -56,6 +64,10 @@ PRODUCT = Wiring(
         *CORE_MODELS,
         profiles.Profile,
         friends.Friendship,
+        friends.FriendEdge,
+        reminders.Reminder,
+        reminders.ReminderPrefs,
+        nudges.NudgeMarker,
         charity.ProjectProgress,
         forest.Lot,
         forest.Tree,
@@ -83,7 +95,7 @@ PRODUCT = Wiring(
     },
     resolution_hooks={
         rentals.RENTAL_KIND: rentals.rental_over,
-        withdrawals.WITHDRAWAL_KIND: withdrawals.limit_given_back,
+        withdrawals.WITHDRAWAL_KIND: withdrawals.resolved,
         rewards.RESULT_KIND: review.unlisted,
     },
     reversal_hooks={
@@ -125,5 +137,14 @@ PRODUCT = Wiring(
         "coupon.redeemed.checkout": "roll the redemption back instead (the coupon becomes usable again)",
         "coupon.redemption.rolled_back": "the coupon is usable again: a new redemption redeems it",
         "coupon.expired": "expiry is the rule applied; the coupon instance stays expired",
+        "friends.nudge": "moves no money; the friend's reminder it scheduled may already be sent",
     },
+    reminder_kinds=(
+        ReminderKind("oxygen-expiring", finder=forest.expiring_oxygen),  # the ExpiryIndex, within the hour
+        ReminderKind("friend-nudge"),  # the nudge's transaction
+        # the feeding transaction, due once the meal is over for a while; stale if fed again meanwhile
+        ReminderKind("chicken-hungry", still_due=lambda r: farm.still_hungry(r.user_id, r.subject)),
+        ReminderKind("withdrawal-completed"),  # the resolving transaction
+        ReminderKind("withdrawal-rejected"),
+    ),
 )

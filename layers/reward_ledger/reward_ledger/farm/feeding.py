@@ -22,6 +22,10 @@ from reward_ledger.farm.items import (
 from reward_ledger.farm.laying import settle
 from reward_ledger.friends import mutual_guard
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg
+from reward_ledger.reminders.core import new_reminder, schedule_guard
+from reward_ledger.reminders.core import settings as reminder_settings
+
+HUNGRY_KIND = "chicken-hungry"
 
 
 def _refuse_feeding(now_iso: str) -> Any:
@@ -67,6 +71,7 @@ def feed(ledger: Ledger, feeder: str, owner: str, idem: IdempotencyKey) -> Entry
         ]
         if feeder != owner:
             guards.insert(0, mutual_guard(feeder, owner))
+        guards.append(_hungry_reminder(owner, now_iso, until))
         try:
             return ledger.transfer(
                 EntryRequest(
@@ -81,6 +86,35 @@ def feed(ledger: Ledger, feeder: str, owner: str, idem: IdempotencyKey) -> Entry
         except ChickenMoved:
             continue
     raise KeptChanging("the chicken keeps changing; try again")
+
+
+def _hungry_reminder(owner: str, meal_started_at: str, until: str) -> Guard:
+    """The owner's ``chicken-hungry`` reminder for this meal (its subject), due once the chicken has been
+    hungry for a while; the finder drops it if the chicken was fed again meanwhile (:func:`still_hungry`)."""
+    wait = timedelta(minutes=reminder_settings().chicken_hungry_after_minutes)
+    due = clock.parse_iso(until) + wait
+    return schedule_guard(new_reminder(owner, HUNGRY_KIND, meal_started_at, due, {"hungry_since": until}))
+
+
+def still_hungry(user_id: str, meal_started_at: str) -> bool:
+    """Whether the meal that scheduled a reminder is still the chicken's last one (no meal since)."""
+    try:
+        chicken = Chicken.get(partition(user_id), "CHICKEN")
+    except Chicken.DoesNotExist:
+        return False
+    return chicken.meal_started_at == meal_started_at
+
+
+def chicken_view(ledger: Ledger, user_id: str) -> dict[str, Any]:
+    """What a friend sees of the chicken: eating until, or hungry since (``None``: never fed)."""
+    chicken = settle(ledger, user_id).item
+    until = chicken.eating_until
+    eating = bool(until) and str(until) > clock.iso(clock.now())
+    return {
+        "state": "eating" if eating else "hungry",
+        "eating_until": until if eating else None,
+        "hungry_since": None if eating or not until else until,
+    }
 
 
 def farm_view(ledger: Ledger, user_id: str) -> dict[str, Any]:

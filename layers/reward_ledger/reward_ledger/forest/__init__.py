@@ -37,6 +37,7 @@ from reward_ledger.forest.items import (
     partition,
 )
 from reward_ledger.forest.reads import ForestState, forest_view, friend_lots, lot_view
+from reward_ledger.forest.reminders import expiring_oxygen
 from reward_ledger.forest.sharing import steal, water
 from reward_ledger.forest.trees import catalog, certificate_id, plant
 
@@ -58,6 +59,7 @@ __all__ = [
     "collect",
     "energy",
     "expire_lots",
+    "expiring_oxygen",
     "forest_view",
     "friend_lots",
     "lot_view",

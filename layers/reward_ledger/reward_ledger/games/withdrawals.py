@@ -35,6 +35,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
+from reward_ledger.reminders.core import new_reminder, schedule_guard
 from reward_ledger.users import wallet_account
 
 WITHDRAWAL_KIND = "games.withdrawal"
@@ -101,6 +102,24 @@ def limit_given_back(header: EntryItem, action: Literal["post", "void"]) -> list
         return []
     counter = DailyWithdrawn(pk=f"GWDAY#{meta['user_id']}", sk=str(meta["day"]))
     return [Guard.update(counter, [DailyWithdrawn.amount.add(-int(meta["amount"]))], None, unconditional)]
+
+
+def _outcome_reminder(header: EntryItem, action: Literal["post", "void"]) -> list[Guard]:
+    """The user hears how the withdrawal ended (``withdrawal-completed`` / ``withdrawal-rejected``), in
+    the resolving transaction: resolution happens once, so the reminder is written once."""
+    meta = header.metadata or {}
+    if "user_id" not in meta:
+        return []
+    kind = "withdrawal-completed" if action == "post" else "withdrawal-rejected"
+    data = {"withdrawal_id": header.entry_id, "amount": int(meta.get("amount", 0))}
+    data["status"] = "completed" if action == "post" else "rejected"
+    return [schedule_guard(new_reminder(str(meta["user_id"]), kind, header.entry_id, clock.now(), data))]
+
+
+def resolved(header: EntryItem, action: Literal["post", "void"]) -> list[Guard]:
+    """The resolution hook of withdrawals (declared in the wiring): the day's limit given back on a void,
+    and the outcome reminder."""
+    return [*limit_given_back(header, action), *_outcome_reminder(header, action)]
 
 
 def _withdrawal(ledger: Ledger, withdrawal_id: str) -> EntryItem:
