@@ -18,7 +18,7 @@ times whenever the farm is read, fed or donated from (:func:`settle`, :mod:`.lay
 from reward_ledger.farm.config import FarmSettings, settings
 from reward_ledger.farm.donations import donate
 from reward_ledger.farm.expiry import expire_batches
-from reward_ledger.farm.feeding import farm_view, feed
+from reward_ledger.farm.feeding import FarmView, farm_view, feed
 from reward_ledger.farm.items import (
     BATCH_KIND,
     CONSUMED,
@@ -42,6 +42,7 @@ __all__ = [
     "ChickenState",
     "EggBatch",
     "FarmSettings",
+    "FarmView",
     "donate",
     "eggs_account",
     "expire_batches",
