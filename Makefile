@@ -8,7 +8,7 @@ PORT   ?= 3000
 # `make token USER=bob [SCOPE=ledger/admin] [MERCHANT=m1]`; USER from the shell (the login name) is
 # ignored, the default is alice
 
-.PHONY: test lint typecheck cfn-lint pytest dev bench token clean
+.PHONY: test lint typecheck cfn-lint pytest dev bench token openapi clean
 
 $(STAMP): requirements/lock.txt layers/reward_ledger/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ dev: $(STAMP)
 token: $(STAMP)
 	@$(BIN)/python -m infra.token $(if $(filter command line,$(origin USER)),$(USER),alice) \
 		$(if $(SCOPE),--scope $(SCOPE)) $(if $(MERCHANT),--merchant $(MERCHANT))
+
+# the production OpenAPI document (openapi.json) from the handlers; tests/contract fails when it is stale
+openapi: $(STAMP)
+	$(BIN)/python -m infra.spec
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -27,7 +27,7 @@ from infra.discovery import Route
 from infra.local_routes import local_route
 from infra.openapi import SWAGGER_HTML
 from infra.ports import Stack
-from infra.replies import Reply, json_reply, problem
+from infra.replies import PROBLEM_JSON, Reply, json_reply, problem
 from infra.workers import FunctionError
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -108,9 +108,23 @@ class Gateway:
             return Reply(302, b"", None, headers=[("Location", "/docs")])
         found = match_route(self.stack.model.routes, method, raw_path)
         if found is None:
-            return problem(404, "not-found", "Not found", f"no route for {method} {raw_path}")
+            return self.no_route(method, raw_path)
         route, params = found
         return self.api(route, params, method, raw_path, split.query, headers, body, client)
+
+    def no_route(self, method: str, raw_path: str) -> Reply:
+        """404 for an unknown path; 405 with ``Allow`` for a known path asked with another method."""
+        methods = sorted({r.method for r in self.stack.model.routes if r.method != "ANY"})
+        allowed = [m for m in methods if match_route(self.stack.model.routes, m, raw_path) is not None]
+        if not allowed:
+            return problem(404, "not-found", "Not found", f"no route for {method} {raw_path}")
+        detail = f"{raw_path} answers {', '.join(allowed)}"
+        return json_reply(
+            405,
+            {"type": "method-not-allowed", "title": "Method not allowed", "status": 405, "detail": detail},
+            PROBLEM_JSON,
+            headers=[("Allow", ", ".join(allowed))],
+        )
 
     def api(
         self,
@@ -271,6 +285,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.gateway.stack.say(f"{self.command} {self.path} -> {reply.status}{via} {elapsed:.0f} ms")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY...) is served too: the gateway answers 404 or 405, not 501."""
+        if name.startswith("do_") and name[3:].isalpha() and name[3:].isupper():
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:  # the stack logs each request itself
         return

@@ -1,22 +1,21 @@
-"""The OpenAPI document of the whole API, merged from every HTTP function's Powertools resolver.
+"""The OpenAPI document the local stack serves: the committed production spec plus the local routes.
 
-Each handler module that serves HttpApi routes has a module-level ``app`` (Powertools resolver with
-validation); its ``get_openapi_json_schema()`` describes its routes from the handlers' annotations, asked
-of the function's own worker (the local stack caches the merged document). The
-merged document adds the bearer-token security the template's JWT authorizer requires, and the
-local-only ``/_local`` routes (tagged ``local``) so Swagger UI at ``/docs`` can drive events, schedules
-and the clock too.
+The production document (``openapi.json``) is made from the handlers by ``infra/spec.py``
+(``make openapi``); this adds the local-only ``/_local`` routes (tagged ``local``) so Swagger UI at
+``/docs`` can drive events, schedules and the clock too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from infra.discovery import Route
+from infra import spec
 
 TITLE = "Reward ledger API (local)"
-VERSION = "1.0.0"
-SECURITY_SCHEME = "bearerAuth"
+LOCAL_DESCRIPTION = (
+    "Served by the local stack: the production document (openapi.json) plus the routes tagged `local`, "
+    "which exist only locally. Get a token with `make token USER=alice` and press Authorize."
+)
 
 SWAGGER_HTML = """<!doctype html>
 <html lang="en">
@@ -44,41 +43,12 @@ SWAGGER_HTML = """<!doctype html>
 """
 
 
-def merge(routes: list[Route], documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One document from each HTTP function's own (function logical id -> document)."""
-    paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {}
-    secured = {(r.method.lower(), r.path) for r in routes if r.authorizer is not None}
-    secured_any = {r.path for r in routes if r.authorizer is not None and r.method == "ANY"}
-    for function, document in documents.items():
-        for path, operations in (document.get("paths") or {}).items():
-            for method, operation in operations.items():
-                operation = dict(operation)
-                operation.setdefault("tags", [function.removesuffix("Function").lower() or function])
-                if (method, path) in secured or path in secured_any:
-                    operation["security"] = [{SECURITY_SCHEME: []}]
-                    operation.setdefault("responses", {}).setdefault(
-                        "401", {"description": "Missing, invalid or expired bearer token (problem+json)"}
-                    )
-                paths.setdefault(path, {})[method] = operation
-        for name, schema in ((document.get("components") or {}).get("schemas") or {}).items():
-            schemas.setdefault(name, schema)
-    paths.update(LOCAL_PATHS)
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": TITLE,
-            "version": VERSION,
-            "description": "Served by the local stack from template.yaml. Get a token with "
-            "`make token USER=alice` and press Authorize. Routes tagged `local` exist only locally.",
-        },
-        "servers": [{"url": "/"}],
-        "paths": dict(sorted(paths.items())),
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-        },
-    }
+def local_document() -> dict[str, Any]:
+    """The production document (``openapi.json``, written by ``make openapi``) plus the local routes."""
+    document = spec.committed()
+    document["info"] = {**document["info"], "title": TITLE, "description": LOCAL_DESCRIPTION}
+    document["paths"] = {**document["paths"], **LOCAL_PATHS}
+    return document
 
 
 def _local(

@@ -28,7 +28,7 @@ from infra.aws_endpoint import EmbeddedAws, Roles
 from infra.discovery import Function, Queue, Schedule, StackModel, TemplateError, load
 from infra.events import envelope, matches, scheduled_event
 from infra.gateway import make_server
-from infra.openapi import merge
+from infra.openapi import local_document
 from infra.queues import QueuePoller, queue_depths
 from infra.template import LOCAL_REGION, TEMPLATE
 from infra.worker_env import access_key, worker_environment
@@ -408,25 +408,11 @@ class LocalStack:
         return False
 
     def openapi(self) -> dict[str, Any]:
-        """The merged OpenAPI document, asked once of each HTTP function's own worker."""
+        """The committed production document (``make openapi``) plus the local routes."""
         with self._openapi_lock:
             if self._openapi is None:
-                functions = sorted({r.function for r in self.model.routes} - set(self.broken))
-                documents: dict[str, dict[str, Any]] = {}
-                threads = [
-                    threading.Thread(target=self._describe, args=(name, documents)) for name in functions
-                ]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-                self._openapi = merge(self.model.routes, dict(sorted(documents.items())))
+                self._openapi = local_document()
             return self._openapi
-
-    def _describe(self, function: str, documents: dict[str, dict[str, Any]]) -> None:
-        document = self.pools[function].request("describe")
-        if document is not None:
-            documents[function] = document
 
     def put_event(self, source: str, detail_type: str, detail: Any) -> tuple[str, list[str], list[Delivery]]:
         """Deliver one event to every enabled rule whose pattern matches; (event id, rules, deliveries)."""

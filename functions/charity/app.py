@@ -7,8 +7,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from reward_ledger.charity import projects_view
+from reward_ledger.charity import ProjectView, projects_view
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
+from reward_ledger.edge.openapi import Reply, responses
 
 logger = Logger()
 metrics = Metrics()
@@ -16,11 +17,21 @@ tracer = Tracer()
 app = make_resolver()
 
 
-@app.get("/v1/charity/projects", summary="Charity projects with target and raised amount")
+class Projects(Reply):
+    """Charity projects with their target and what they raised."""
+
+    projects: list[ProjectView]
+
+
+@app.get(
+    "/v1/charity/projects",
+    summary="Charity projects with target and raised amount",
+    responses=responses(Projects),
+)
 @tracer.capture_method
 def get_projects() -> Response[str]:
     caller_id(app)
-    return json_response(200, {"projects": projects_view()})
+    return json_response(200, Projects(projects=projects_view()))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

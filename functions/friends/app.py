@@ -1,6 +1,6 @@
 """Friends: ask (PUT, mutual once both sides asked), list (GET), remove on both sides (DELETE)."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -8,24 +8,38 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
+from reward_ledger.edge.openapi import Reply, responses
 from reward_ledger.friends import befriend, list_friends, unfriend
+from reward_ledger.users import USER_ID_PATTERN
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 app = make_resolver()
 
-FriendId = Annotated[str, Path(min_length=1, max_length=128)]
+FriendId = Annotated[str, Path(pattern=USER_ID_PATTERN, description="the other user's id")]
 
 
-@app.put("/v1/friends/<friend_id>", summary="Ask to be friends (mutual once both sides asked)")
+class Friendship(Reply):
+    """Asked; friends once both sides asked."""
+
+    friend_id: str
+    status: Literal["requested", "friends"] = Field(description="friends: both sides asked")
+
+
+@app.put(
+    "/v1/friends/<friend_id>",
+    summary="Ask to be friends (mutual once both sides asked)",
+    responses=responses(Friendship),
+)
 @tracer.capture_method
 def put_friend(friend_id: FriendId) -> Response[str]:
     status = befriend(caller_id(app), friend_id)
     metrics.add_metric(name="FriendRequests", unit=MetricUnit.Count, value=1)
-    return json_response(200, {"friend_id": friend_id, "status": status})
+    return json_response(200, Friendship(friend_id=friend_id, status=status))
 
 
 @app.get("/v1/friends", summary="Your friends, the requests you sent and the requests to answer")

@@ -15,13 +15,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from reward_ledger import clock
+from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver
+from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, responses
 from reward_ledger.edge.roles import operator
+from reward_ledger.errors import ValidationFailed
 from reward_ledger.games import review_held
-from reward_ledger.games.review import held_rewards
+from reward_ledger.games.review import AFTER_PATTERN as AFTER
+from reward_ledger.games.review import HeldRewards, held_rewards
 from reward_ledger.runtime import ledger
 
 logger = Logger()
@@ -30,10 +34,25 @@ tracer = Tracer()
 app = make_resolver()
 
 
-class Review(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Review(StrictModel):
+    note: str = Field(default="", max_length=500, description="the operator's reason, kept in the entry")
 
-    note: str = Field(default="", max_length=500)
+
+class Reviewed(Reply):
+    """The held reward was paid (approve) or returned to its budgets (reject)."""
+
+    entry_id: str = Field(description="the held entry", examples=["k7q2m4x9a1b3c5d7e9f0"])
+    state: Literal["posted", "voided"] = Field(description="posted: paid to the user; voided: returned")
+
+
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationFailed(f"day must be a date YYYY-MM-DD, got {text!r}") from exc
 
 
 def operator_id() -> str:
@@ -50,31 +69,57 @@ def _review(entry_id: str, body: Review, action: Literal["post", "void"]) -> Res
             "HeldRewardsApproved" if action == "post" else "HeldRewardsRejected", MetricUnit.Count, 1
         )
     logger.info("held reward reviewed", extra={"entry_id": entry_id, "action": action, "actor": actor})
-    return entry_response(result)
+    return entry_response(result, Reviewed)
 
 
-@app.get("/v1/admin/held-rewards", summary="Held game rewards still waiting for review, oldest first")
+@app.get(
+    "/v1/admin/held-rewards",
+    summary="Held game rewards still waiting for review, oldest first",
+    responses=responses(HeldRewards, problems=[403]),
+)
 @tracer.capture_method
 def list_held(
-    day: Annotated[date | None, Query(description="UTC day the rewards were held; default today")] = None,
-    after: Annotated[str | None, Query(max_length=120, description="`next` of the previous page")] = None,
+    day: Annotated[
+        str | None,
+        Query(
+            pattern=DAY,
+            description="UTC day YYYY-MM-DD the rewards were held; default today",
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
+    after: Annotated[
+        str | None, Query(pattern=AFTER, max_length=120, description="`next` of the previous page")
+    ] = None,
 ) -> Response[str]:
     operator_id()
-    return json_response(200, held_rewards(day or clock.now().date(), after=after))
+    held = held_rewards(_day(day) if day is not None else clock.now().date(), after=after)
+    return json_response(200, held)
 
 
-@app.post("/v1/admin/held-rewards/<entry_id>/approve", summary="Pay a held game reward to the user")
+@app.post(
+    "/v1/admin/held-rewards/<entry_id>/approve",
+    summary="Pay a held game reward to the user",
+    responses=responses(Reviewed, 201, problems=[403, 404]),
+)
 @tracer.capture_method
 def approve(
-    entry_id: Annotated[str, Path(pattern=r"^[a-z0-9]{1,64}$")], body: Annotated[Review, Body()]
+    entry_id: Annotated[str, Path(pattern=r"^[a-z0-9]{1,64}$")],
+    body: Annotated[Review, Body()],
+    key: IdempotencyKeyHeader,
 ) -> Response[str]:
     return _review(entry_id, body, "post")
 
 
-@app.post("/v1/admin/held-rewards/<entry_id>/reject", summary="Return a held game reward to its budgets")
+@app.post(
+    "/v1/admin/held-rewards/<entry_id>/reject",
+    summary="Return a held game reward to its budgets",
+    responses=responses(Reviewed, 201, problems=[403, 404]),
+)
 @tracer.capture_method
 def reject(
-    entry_id: Annotated[str, Path(pattern=r"^[a-z0-9]{1,64}$")], body: Annotated[Review, Body()]
+    entry_id: Annotated[str, Path(pattern=r"^[a-z0-9]{1,64}$")],
+    body: Annotated[Review, Body()],
+    key: IdempotencyKeyHeader,
 ) -> Response[str]:
     return _review(entry_id, body, "void")
 

@@ -10,8 +10,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import Field
 
+from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import (
     PROBLEM_JSON,
     caller_id,
@@ -21,8 +22,10 @@ from reward_ledger.edge.http import (
     make_resolver,
     user_zone,
 )
+from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, WholeInt, responses
 from reward_ledger.runtime import ledger
 from reward_ledger.savings import ID_PATTERN, catalog, choose, release, stories_view, story_view
+from reward_ledger.savings.views import Progress, StoryRef, StorySummary, StoryView
 
 catalog()  # a malformed data/stories.toml fails the cold start with its message, not a request later
 
@@ -36,34 +39,66 @@ rejections = AmazonCloudWatchEMFProvider(metric_set={}, dimension_set={}, metada
 StoryId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
-class ChoiceBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    chapter: StrictInt = Field(ge=1, le=1000)
-    choice_id: str = Field(pattern=ID_PATTERN)
+class ChoiceBody(StrictModel):
+    chapter: WholeInt = Field(ge=1, le=1000, description="the chapter the caller is at", examples=[1])
+    choice_id: str = Field(pattern=ID_PATTERN, examples=["flowers"])
 
 
-class ReleaseBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    amount: StrictInt = Field(gt=0, le=10**12, description="fen moved from the purse back to the wallet")
+class ReleaseBody(StrictModel):
+    amount: WholeInt = Field(gt=0, le=10**12, description="fen moved from the purse back to the wallet")
 
 
-@app.get("/v1/stories", summary="The story catalog with the caller's progress in each story")
+class Stories(Reply):
+    """The story catalog with the caller's progress in each story."""
+
+    stories: list[StorySummary]
+
+
+class ChoiceMade(Reply):
+    """The choice's amount moved wallet -> purse."""
+
+    entry_id: str = Field(examples=["k7q2m4x9a1b3c5d7e9f0"])
+    story_id: str = Field(examples=["first-date"])
+    choice_id: str = Field(examples=["flowers"])
+    amount: int = Field(description="fen moved from the wallet to the purse", examples=[1990])
+    progress: Progress
+    next_story: StoryRef | None = Field(default=None, description="set when this choice completed the story")
+
+
+class Released(Reply):
+    """The amount moved purse -> wallet."""
+
+    entry_id: str = Field(examples=["k7q2m4x9a1b3c5d7e9f0"])
+    amount: int = Field(description="fen moved from the purse to the wallet", examples=[500])
+
+
+@app.get(
+    "/v1/stories",
+    summary="The story catalog with the caller's progress in each story",
+    responses=responses(Stories),
+)
 @tracer.capture_method
 def list_stories() -> Response[str]:
-    return json_response(200, {"stories": stories_view(caller_id(app))})
+    return json_response(200, Stories(stories=stories_view(caller_id(app))))
 
 
-@app.get("/v1/stories/<story_id>", summary="A story's chapters and choices, progress and savings summary")
+@app.get(
+    "/v1/stories/<story_id>",
+    summary="A story's chapters and choices, progress and savings summary",
+    responses=responses(StoryView, problems=[404]),
+)
 @tracer.capture_method
 def get_story(story_id: StoryId) -> Response[str]:
     return json_response(200, story_view(caller_id(app), story_id, tz=user_zone(app)))
 
 
-@app.post("/v1/stories/<story_id>/choices", summary="Make a choice: its amount moves wallet -> purse")
+@app.post(
+    "/v1/stories/<story_id>/choices",
+    summary="Make a choice: its amount moves wallet -> purse",
+    responses=responses(ChoiceMade, 201, problems=[404, 422]),
+)
 @tracer.capture_method
-def post_choice(story_id: StoryId, body: ChoiceBody) -> Response[str]:
+def post_choice(story_id: StoryId, body: ChoiceBody, key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
     idem = idempotency_key(app, body.model_dump())
     result = choose(ledger(), user, story_id, body.chapter, body.choice_id, idem, tz=user_zone(app))
@@ -76,12 +111,16 @@ def post_choice(story_id: StoryId, body: ChoiceBody) -> Response[str]:
         if (result.response or {}).get("progress", {}).get("completed"):
             metrics.add_metric(name="StoriesCompleted", unit=MetricUnit.Count, value=1)
     logger.info("savings choice", extra={"entry_id": result.entry_id, "replayed": result.replayed})
-    return entry_response(result)
+    return entry_response(result, ChoiceMade)
 
 
-@app.post("/v1/purse/releases", summary="Release purse money back to the wallet")
+@app.post(
+    "/v1/purse/releases",
+    summary="Release purse money back to the wallet",
+    responses=responses(Released, 201, problems=[422]),
+)
 @tracer.capture_method
-def post_release(body: ReleaseBody) -> Response[str]:
+def post_release(body: ReleaseBody, key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
     idem = idempotency_key(app, body.model_dump())
     result = release(ledger(), user, body.amount, idem)
@@ -90,7 +129,7 @@ def post_release(body: ReleaseBody) -> Response[str]:
     else:
         metrics.add_metric(name="PurseReleases", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="ReleasedAmountFen", unit=MetricUnit.Count, value=body.amount)
-    return entry_response(result)
+    return entry_response(result, Released)
 
 
 def _count_rejection(response: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ retry heals a lost send; a message never sent at all is voided by the hold timeo
 import json
 import os
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -17,8 +17,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import Field
 
+from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import (
     caller_id,
     entry_response,
@@ -27,8 +28,10 @@ from reward_ledger.edge.http import (
     make_resolver,
     user_zone,
 )
+from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, WholeInt, link, responses
 from reward_ledger.errors import RetriesExhausted
 from reward_ledger.games import request_withdrawal, withdrawal_status
+from reward_ledger.games.withdrawals import Withdrawal
 from reward_ledger.runtime import ledger
 
 logger = Logger()
@@ -37,10 +40,15 @@ tracer = Tracer()
 app = make_resolver()
 
 
-class WithdrawalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WithdrawalRequest(StrictModel):
+    amount: WholeInt = Field(gt=0, le=10**9, description="fen of game cash to withdraw", examples=[500])
 
-    amount: StrictInt = Field(gt=0, le=10**9)
+
+class WithdrawalAccepted(Reply):
+    """Accepted: the amount is held until the worker pays it (or returns it)."""
+
+    withdrawal_id: str
+    status: Literal["pending"]
 
 
 @cache
@@ -58,14 +66,28 @@ def enqueue(withdrawal_id: str) -> None:
     )
 
 
-@app.post("/v1/withdrawals", summary="Withdraw game cash to the wallet (pending until the worker pays)")
+@app.post(
+    "/v1/withdrawals",
+    summary="Withdraw game cash to the wallet (pending until the worker pays)",
+    responses=responses(
+        WithdrawalAccepted,
+        202,
+        problems=[422],
+        links={
+            "getWithdrawal": link(
+                "get_withdrawal_v1_withdrawals__withdrawal_id__get",
+                withdrawal_id="$response.body#/withdrawal_id",
+            )
+        },
+    ),
+)
 @tracer.capture_method
-def post_withdrawal(body: Annotated[WithdrawalRequest, Body()]) -> Response[str]:
+def post_withdrawal(body: Annotated[WithdrawalRequest, Body()], key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
     idem = idempotency_key(app, body.model_dump())
     result = request_withdrawal(ledger(), user, body.amount, idem, tz=user_zone(app))
     current = withdrawal_status(ledger(), user, result.entry_id) if result.replayed else None
-    if current is None or current["status"] == "pending":
+    if current is None or current.status == "pending":
         try:
             enqueue(result.entry_id)
         except Exception as exc:  # the hold is written; a retry with the same key replays and re-sends
@@ -76,10 +98,14 @@ def post_withdrawal(body: Annotated[WithdrawalRequest, Body()]) -> Response[str]
             ) from exc
     if not result.replayed:
         metrics.add_metric("WithdrawalsRequested", MetricUnit.Count, 1)
-    return entry_response(result)
+    return entry_response(result, WithdrawalAccepted)
 
 
-@app.get("/v1/withdrawals/<withdrawal_id>", summary="A withdrawal of the caller")
+@app.get(
+    "/v1/withdrawals/<withdrawal_id>",
+    summary="A withdrawal of the caller",
+    responses=responses(Withdrawal, problems=[404]),
+)
 @tracer.capture_method
 def get_withdrawal(withdrawal_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     user = caller_id(app)

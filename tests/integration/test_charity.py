@@ -31,9 +31,9 @@ def test_donations_fill_a_project_up_to_its_target_and_close_it(ledger: Ledger) 
         donate(ledger, "alice", "elder-care", "EGG", 1, IdempotencyKey("u", "d4", {"n": 1}))
     assert ledger.balance(pool_account(project)) == 300
     assert ledger.balance(user_account("alice", "eggs", "EGG")) == 100
-    view = {p["project_id"]: p for p in projects_view()}
-    assert view["elder-care"]["raised"] == 300
-    assert view["elder-care"]["closed"] is True
+    view = {p.project_id: p for p in projects_view()}
+    assert view["elder-care"].raised == 300
+    assert view["elder-care"].closed is True
 
 
 def test_a_donation_replay_moves_nothing_twice(ledger: Ledger) -> None:

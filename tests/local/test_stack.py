@@ -54,11 +54,14 @@ def test_a_valid_token_reaches_the_handler_with_its_sub(client: Client) -> None:
     assert {"book": "wallet", "asset": "CNY", "balance": 0} in reply.body["balances"]
 
 
-def test_unknown_routes_are_404_problems(client: Client) -> None:
+def test_unknown_routes_are_404_problems_and_other_methods_405(client: Client) -> None:
     reply = client.call("GET", "/v1/no-such-thing", user="alice")
     assert reply.status == 404
     assert reply.body["type"] == "not-found"
-    assert client.call("DELETE", "/v1/me/balances", user="alice").status == 404
+    for method in ("DELETE", "TRACE", "QUERY"):
+        refused = client.call(method, "/v1/me/balances", user="alice")
+        assert (refused.status, refused.headers.get("allow")) == (405, "GET"), method
+        assert refused.body["type"] == "method-not-allowed"
 
 
 # ---------------------------------------------------------------------- events

@@ -235,7 +235,7 @@ def test_savings_entries_show_in_the_journal(savings_api: SavingsApi, alice_fund
 @pytest.mark.parametrize(
     "body",
     [
-        {"chapter": 1.0, "choice_id": "roses"},
+        {"chapter": 1.5, "choice_id": "roses"},
         {"chapter": "1", "choice_id": "roses"},
         {"chapter": 0, "choice_id": "roses"},
         {"chapter": 1},

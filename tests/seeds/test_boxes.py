@@ -248,8 +248,8 @@ def test_a_wrong_secret_or_a_doctored_proof_does_not_verify(seeds_api: Api) -> N
 
 def test_future_epochs_are_never_revealed(seeds_api: Api) -> None:
     view = seeds.epoch_view("2026-11-24")
-    assert view["secret"] is None
-    assert len(view["commitment"]) == 64
+    assert view.secret is None
+    assert len(view.commitment) == 64
     status, body, _ = seeds_api.call(
         "GET",
         "/v1/seeds/epochs/tomorrow",

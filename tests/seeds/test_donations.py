@@ -119,8 +119,8 @@ def test_donations_racing_for_the_last_units_never_pass_the_target(
         seeds.donate_seeds(ledger, f"d{last}", PROJECT, 1, IdempotencyKey("t", "after-close", {}))
 
     assert ledger.balance(charity.pool_account(project)) == target
-    view = {p["project_id"]: p for p in charity.projects_view()}[PROJECT]
-    assert (view["raised"], view["closed"]) == (target, True)
+    view = {p.project_id: p for p in charity.projects_view()}[PROJECT]
+    assert (view.raised, view.closed) == (target, True)
     donated = sum(3 - ledger.balance(user_account(f"d{i}", "seeds", "SEED")) for i in range(donors))
     assert donated == 10
     assert reconcile().ok

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, PositiveInt
+from pydantic import BaseModel, Field, PositiveInt
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -27,6 +27,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.replies import Reply
 
 #: the user book each donatable asset is held in
 DONOR_BOOKS = {"EGG": "eggs", "SEED": "seeds"}
@@ -69,6 +70,11 @@ def pool_account(project: Project) -> Account:
 
 def progress_key(project_id: str) -> str:
     return f"CHARITY#{project_id}"
+
+
+def project_ids(asset: str) -> list[str]:
+    """The ids of the projects that collect ``asset`` (what a donation route accepts)."""
+    return sorted(p.project_id for p in catalog().values() if p.asset == asset)
 
 
 def require_project(project_id: str, asset: str) -> Project:
@@ -125,20 +131,32 @@ def donate(
     )
 
 
-def projects_view() -> list[dict[str, Any]]:
+class ProjectView(Reply):
+    project_id: str
+    title: str
+    title_zh: str
+    asset: str = Field(description="what it collects: EGG or SEED (counts)", examples=["EGG"])
+    target: int = Field(description="units of the asset it needs")
+    raised: int = Field(description="units of the asset given so far")
+    closed: bool = Field(description="the target is reached: donations are refused")
+
+
+def projects_view() -> list[ProjectView]:
     """Every project with its target and what it has raised (one BatchGetItem)."""
     projects = catalog()
     keys = [(progress_key(pid), "PROGRESS") for pid in projects]
     raised = {item.pk: int(item.raised) for item in ProjectProgress.batch_get(keys)}
     return [
-        {
-            "project_id": p.project_id,
-            "title": p.title,
-            "title_zh": p.title_zh,
-            "asset": p.asset,
-            "target": p.target,
-            "raised": raised.get(progress_key(p.project_id), 0),
-            "closed": raised.get(progress_key(p.project_id), 0) >= p.target,
-        }
+        ProjectView.model_validate(
+            {
+                "project_id": p.project_id,
+                "title": p.title,
+                "title_zh": p.title_zh,
+                "asset": p.asset,
+                "target": p.target,
+                "raised": raised.get(progress_key(p.project_id), 0),
+                "closed": raised.get(progress_key(p.project_id), 0) >= p.target,
+            }
+        )
         for p in projects.values()
     ]

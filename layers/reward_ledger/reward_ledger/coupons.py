@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import cache
-from typing import Any
 
 from pydantic import BaseModel, Field, NonNegativeInt, PositiveInt
 
@@ -30,6 +29,7 @@ from reward_ledger.ledger import (
     external_account,
     user_account,
 )
+from reward_ledger.replies import Reply
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 COUPON = "COUPON"
@@ -165,17 +165,27 @@ def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey) -
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def coupons_view(ledger: Ledger) -> list[dict[str, Any]]:
+class CouponView(Reply):
+    coupon_id: str
+    title: str
+    title_zh: str
+    price_seeds: int = Field(description="seeds one unit costs")
+    stock: int = Field(description="units left")
+
+
+def coupons_view(ledger: Ledger) -> list[CouponView]:
     """Every coupon with its price and remaining stock (one BatchGetItem)."""
     items = list(catalog().values())
     stocks = ledger.balances([stock_account(c.coupon_id) for c in items])
     return [
-        {
-            "coupon_id": c.coupon_id,
-            "title": c.title,
-            "title_zh": c.title_zh,
-            "price_seeds": c.price_seeds,
-            "stock": stocks[stock_account(c.coupon_id)],
-        }
+        CouponView.model_validate(
+            {
+                "coupon_id": c.coupon_id,
+                "title": c.title,
+                "title_zh": c.title_zh,
+                "price_seeds": c.price_seeds,
+                "stock": stocks[stock_account(c.coupon_id)],
+            }
+        )
         for c in items
     ]

@@ -28,6 +28,14 @@ class ValidationFailed(LedgerError):
     status = 400
 
 
+class UnsupportedMediaType(LedgerError):
+    """A body that is not ``application/json``."""
+
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+    status = 415
+
+
 class Unauthorized(LedgerError):
     slug = "unauthorized"
     title = "Missing or invalid token"

@@ -13,22 +13,28 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfoNotFoundError
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from reward_ledger.clock import zone
 from reward_ledger.config import ledger_settings
-from reward_ledger.errors import LedgerError, Unauthorized, ValidationFailed
+from reward_ledger.edge.openapi import KEY_PATTERN
+from reward_ledger.edge.openapi import PROBLEM_JSON as PROBLEM_JSON
+from reward_ledger.edge.openapi import REPLAYED_HEADER as REPLAYED_HEADER
+from reward_ledger.errors import LedgerError, Unauthorized, UnsupportedMediaType, ValidationFailed
 from reward_ledger.ledger.entries import EntryResult, IdempotencyKey
 
-PROBLEM_JSON = "application/problem+json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_KEY_PATTERN = re.compile(KEY_PATTERN)
 
 logger = Logger(child=True)
 
@@ -46,9 +52,32 @@ def _validation_detail(errors: Any) -> list[dict[str, Any]]:
     return details
 
 
+class _JsonBodies(OpenAPIRequestValidationMiddleware):
+    """A body is JSON or refused with 415 (Powertools would parse forms and fail on a bad multipart)."""
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        content_type = (app.current_event.headers or {}).get("content-type", "").strip().lower()
+        if content_type and not content_type.startswith("application/json"):
+            raise UnsupportedMediaType(f"send the body as application/json, not {content_type[:64]}")
+        body: dict[str, Any] = super()._get_body(app)
+        return body
+
+
+class _Resolver(APIGatewayHttpResolver):
+    """Path parameters as the client meant them: Powertools matches the raw (percent-encoded) path, so
+    ``/v1/friends/a%3Ab`` would reach the handler as ``a%3Ab`` instead of ``a:b``. Bodies: ``_JsonBodies``."""
+
+    def __init__(self) -> None:
+        super().__init__(enable_validation=True)
+        self._request_validation_middleware = _JsonBodies()
+
+    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
+        return {name: unquote(value) for name, value in match.groupdict().items()}
+
+
 def make_resolver() -> APIGatewayHttpResolver:
     """An HTTP API v2 resolver with validation (OpenAPI) and the project's problem+json errors."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = _Resolver()
 
     @app.exception_handler(LedgerError)
     def _domain_error(exc: LedgerError) -> Response[str]:
@@ -129,14 +158,19 @@ def idempotency_key(app: APIGatewayHttpResolver, payload: Mapping[str, Any]) -> 
 
 
 def json_response(
-    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    status: int, body: BaseModel | Mapping[str, Any], headers: Mapping[str, str] | None = None
 ) -> Response[str]:
+    """``body`` as JSON; a response model is dumped with only the fields that were set."""
+    data = body.model_dump(mode="json", exclude_unset=True) if isinstance(body, BaseModel) else dict(body)
     return Response(
-        status_code=status, content_type="application/json", body=json.dumps(dict(body)), headers=headers
+        status_code=status, content_type="application/json", body=json.dumps(data), headers=headers
     )
 
 
-def entry_response(result: EntryResult) -> Response[str]:
-    """The first result of an entry; a replay says so in ``Idempotent-Replayed``."""
+def entry_response(result: EntryResult, model: type[BaseModel] | None = None) -> Response[str]:
+    """The first result of an entry, checked against the route's response ``model`` (every route of
+    openapi.json passes one; the merchants' and audit routes do not yet); a replay says so in
+    ``Idempotent-Replayed``."""
     headers = {REPLAYED_HEADER: "true"} if result.replayed else None
-    return json_response(result.status_code, result.response or {"entry_id": result.entry_id}, headers)
+    body = result.response or {"entry_id": result.entry_id}
+    return json_response(result.status_code, model.model_validate(body) if model else body, headers)

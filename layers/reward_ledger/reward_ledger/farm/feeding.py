@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, KeptChanging, LedgerError
@@ -24,6 +26,7 @@ from reward_ledger.friends import mutual_guard
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg
 from reward_ledger.reminders.core import new_reminder, schedule_guard
 from reward_ledger.reminders.core import settings as reminder_settings
+from reward_ledger.replies import Reply
 
 HUNGRY_KIND = "chicken-hungry"
 
@@ -117,20 +120,38 @@ def chicken_view(ledger: Ledger, user_id: str) -> dict[str, Any]:
     }
 
 
-def farm_view(ledger: Ledger, user_id: str) -> dict[str, Any]:
+class ChickenView(Reply):
+    state: Literal["hungry", "eating"]
+    eating_until: str | None = Field(description="ISO-8601 UTC end of the current meal; null when hungry")
+    egg_progress: int = Field(description="progress towards the next egg", examples=[40])
+    progress_per_egg: int = Field(description="progress that lays one egg", examples=[100])
+    eggs_laid: int = Field(description="eggs laid so far (counts)")
+
+
+class FarmView(Reply):
+    """Feed, eggs and the chicken's state."""
+
+    feed: int = Field(description="grams of feed", examples=[360])
+    eggs: int = Field(description="eggs (counts)", examples=[2])
+    chicken: ChickenView
+
+
+def farm_view(ledger: Ledger, user_id: str) -> FarmView:
     state = settle(ledger, user_id)
     chicken = state.item
     now_iso = clock.iso(clock.now())
     eating = bool(chicken.eating_until) and str(chicken.eating_until) > now_iso
     balances = ledger.balances([feed_account(user_id), eggs_account(user_id)])
-    return {
-        "feed": balances[feed_account(user_id)],
-        "eggs": balances[eggs_account(user_id)],
-        "chicken": {
-            "state": "eating" if eating else "hungry",
-            "eating_until": chicken.eating_until if eating else None,
-            "egg_progress": int(chicken.egg_progress),
-            "progress_per_egg": settings().chicken.progress_per_egg,
-            "eggs_laid": int(chicken.eggs_laid),
-        },
-    }
+    return FarmView.model_validate(
+        {
+            "feed": balances[feed_account(user_id)],
+            "eggs": balances[eggs_account(user_id)],
+            "chicken": {
+                "state": "eating" if eating else "hungry",
+                "eating_until": chicken.eating_until if eating else None,
+                "egg_progress": int(chicken.egg_progress),
+                "progress_per_egg": settings().chicken.progress_per_egg,
+                "eggs_laid": int(chicken.eggs_laid),
+            },
+        }
+    )

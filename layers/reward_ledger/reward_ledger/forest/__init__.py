@@ -36,7 +36,7 @@ from reward_ledger.forest.items import (
     energy,
     partition,
 )
-from reward_ledger.forest.reads import ForestState, forest_view, friend_lots, lot_view
+from reward_ledger.forest.reads import Forest, ForestState, FriendForest, forest_view, friend_lots, lot_view
 from reward_ledger.forest.reminders import expiring_oxygen
 from reward_ledger.forest.sharing import steal, water
 from reward_ledger.forest.trees import catalog, certificate_id, plant
@@ -47,8 +47,10 @@ __all__ = [
     "LOT_KIND",
     "LOT_POOL",
     "PLANTED",
+    "Forest",
     "ForestSettings",
     "ForestState",
+    "FriendForest",
     "Lot",
     "NewLot",
     "Species",

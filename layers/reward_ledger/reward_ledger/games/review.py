@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
+from pydantic import Field
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -21,9 +22,11 @@ from reward_ledger import clock
 from reward_ledger.errors import ValidationFailed
 from reward_ledger.ledger import Guard, unconditional
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
+from reward_ledger.replies import Reply
 
 PAGE_LIMIT = 100
-_AFTER = re.compile(r"^[0-9T:.+Z-]{10,40}#[a-z0-9]{1,64}$")
+AFTER_PATTERN = r"^[0-9T:.+Z-]{10,40}#[a-z0-9]{1,64}$"
+_AFTER = re.compile(AFTER_PATTERN)
 
 
 class HeldReview(Model):
@@ -79,7 +82,26 @@ def unlisted(header: EntryItem, _action: Literal["post", "void"]) -> list[Guard]
     return [Guard.delete(HeldReview(pk=str(key["pk"]), sk=str(key["sk"])), None, unconditional)]
 
 
-def held_rewards(day: date, *, after: str | None = None) -> dict[str, Any]:
+class HeldReward(Reply):
+    entry_id: str = Field(examples=["k7q2m4x9a1b3c5d7e9f0"])
+    user_id: str = Field(examples=["alice"])
+    game_id: str = Field(examples=["tap-tap"])
+    granted: int = Field(description="fen held for the user")
+    sponsored: int = Field(description="fen of it a campaign sponsors")
+    suspect: list[str] = Field(description="why it was held", examples=[["score-rate"]])
+    held_at: str = Field(description="ISO-8601 UTC")
+    review_by: str = Field(description="ISO-8601 UTC; unreviewed by then, the hold times out")
+
+
+class HeldRewards(Reply):
+    """Held game rewards still waiting for review, oldest first."""
+
+    day: str = Field(description="UTC day YYYY-MM-DD", examples=["2026-12-01"])
+    held: list[HeldReward]
+    next: str | None = Field(description="pass as `after` for the next page; null on the last")
+
+
+def held_rewards(day: date, *, after: str | None = None) -> HeldRewards:
     """The rewards held on ``day`` (UTC) and still pending, oldest first; ``next`` pages on."""
     limit = PAGE_LIMIT
     if after is not None and not _AFTER.match(after):
@@ -88,20 +110,22 @@ def held_rewards(day: date, *, after: str | None = None) -> dict[str, Any]:
     items = list(
         HeldReview.query(_partition(day), range_key_condition=condition, limit=limit, consistent_read=True)
     )
-    return {
-        "day": day.isoformat(),
-        "held": [
-            {
-                "entry_id": item.entry_id,
-                "user_id": item.user_id,
-                "game_id": item.game_id,
-                "granted": int(item.granted),
-                "sponsored": int(item.sponsored),
-                "suspect": list(item.suspect or []),
-                "held_at": item.held_at,
-                "review_by": item.review_by,
-            }
-            for item in items
-        ],
-        "next": items[-1].sk if len(items) == limit else None,
-    }
+    return HeldRewards.model_validate(
+        {
+            "day": day.isoformat(),
+            "held": [
+                {
+                    "entry_id": item.entry_id,
+                    "user_id": item.user_id,
+                    "game_id": item.game_id,
+                    "granted": int(item.granted),
+                    "sponsored": int(item.sponsored),
+                    "suspect": list(item.suspect or []),
+                    "held_at": item.held_at,
+                    "review_by": item.review_by,
+                }
+                for item in items
+            ],
+            "next": items[-1].sk if len(items) == limit else None,
+        }
+    )

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
+from pydantic import Field
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -36,6 +37,7 @@ from reward_ledger.ledger import (
 )
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
 from reward_ledger.reminders.core import new_reminder, schedule_guard
+from reward_ledger.replies import Reply
 from reward_ledger.users import wallet_account
 
 WITHDRAWAL_KIND = "games.withdrawal"
@@ -129,18 +131,29 @@ def _withdrawal(ledger: Ledger, withdrawal_id: str) -> EntryItem:
     return header
 
 
-def withdrawal_status(ledger: Ledger, user_id: str, withdrawal_id: str) -> dict[str, Any]:
+class Withdrawal(Reply):
+    """A withdrawal of the caller."""
+
+    withdrawal_id: str
+    amount: int = Field(description="fen", examples=[500])
+    status: Literal["pending", "completed", "rejected"]
+    created_at: str = Field(description="ISO-8601 UTC")
+
+
+def withdrawal_status(ledger: Ledger, user_id: str, withdrawal_id: str) -> Withdrawal:
     """The owner's view; another user's withdrawal is not found (never revealed)."""
     header = _withdrawal(ledger, withdrawal_id)
     meta = header.metadata or {}
     if meta.get("user_id") != user_id:
         raise NotFound(f"no withdrawal {withdrawal_id}")
-    return {
-        "withdrawal_id": withdrawal_id,
-        "amount": int(meta["amount"]),
-        "status": STATUS_OF_STATE.get(str(header.state), "pending"),
-        "created_at": header.created_at,
-    }
+    return Withdrawal.model_validate(
+        {
+            "withdrawal_id": withdrawal_id,
+            "amount": int(meta["amount"]),
+            "status": STATUS_OF_STATE.get(str(header.state), "pending"),
+            "created_at": header.created_at,
+        }
+    )
 
 
 def risk_decision(meta: Mapping[str, Any]) -> tuple[Literal["post", "void"], str]:

@@ -41,8 +41,8 @@ from reward_ledger.rentals.history import (
     tier_of,
     unreturned_account,
 )
-from reward_ledger.rentals.lending import borrow, rental_over, rental_view, return_rental
-from reward_ledger.rentals.stock import cabinet_view, issue_cabinet_stock, issue_configured_stock
+from reward_ledger.rentals.lending import Rental, borrow, rental_over, rental_view, return_rental
+from reward_ledger.rentals.stock import CabinetView, cabinet_view, issue_cabinet_stock, issue_configured_stock
 
 __all__ = [
     "FORFEITED",
@@ -50,6 +50,8 @@ __all__ = [
     "RENTAL_KIND",
     "Cabinet",
     "CabinetBatch",
+    "CabinetView",
+    "Rental",
     "RentalHistory",
     "RentalItem",
     "RentalReturn",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
+from pydantic import Field
+
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, Expired, InsufficientFunds, NotFound, OutOfStock, RateLimited
 from reward_ledger.ledger import (
@@ -31,6 +33,7 @@ from reward_ledger.rentals.history import (
     tier_of,
     unreturned_account,
 )
+from reward_ledger.replies import Reply
 
 
 def borrow(
@@ -155,13 +158,26 @@ def return_rental(ledger: Ledger, user_id: str, rental_id: str, idem: Idempotenc
     )
 
 
-def rental_view(ledger: Ledger, user_id: str, rental_id: str) -> dict[str, Any]:
+class Rental(Reply):
+    """One of the caller's rentals."""
+
+    rental_id: str
+    cabinet_id: str
+    item: str
+    deposit_held: int = Field(description="fen")
+    due_at: str = Field(description="ISO-8601 UTC")
+    status: Literal["out", "returned", "forfeited"]
+
+
+def rental_view(ledger: Ledger, user_id: str, rental_id: str) -> Rental:
     state, metadata = _own_rental(ledger, user_id, rental_id)
-    return {
-        "rental_id": rental_id,
-        "cabinet_id": metadata["cabinet_id"],
-        "item": metadata["item"],
-        "deposit_held": metadata["deposit"],
-        "due_at": metadata["due_at"],
-        "status": {"pending": "out", "voided": "returned", "posted": "forfeited"}.get(state, state),
-    }
+    return Rental.model_validate(
+        {
+            "rental_id": rental_id,
+            "cabinet_id": metadata["cabinet_id"],
+            "item": metadata["item"],
+            "deposit_held": metadata["deposit"],
+            "due_at": metadata["due_at"],
+            "status": {"pending": "out", "voided": "returned", "posted": "forfeited"}.get(state, state),
+        }
+    )

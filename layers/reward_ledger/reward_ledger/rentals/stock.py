@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import Field
 
 from reward_ledger.ledger import EntryRequest, EntryResult, IdempotencyKey, Ledger, Leg, external_account
 from reward_ledger.rentals.config import CabinetBatch, cabinet_of, item_of, settings
 from reward_ledger.rentals.history import cabinet_stock
+from reward_ledger.replies import Reply
 
 
 def issue_cabinet_stock(ledger: Ledger, cabinet_id: str, batch: CabinetBatch) -> EntryResult:
@@ -35,20 +36,37 @@ def issue_configured_stock(ledger: Ledger) -> dict[str, int]:
     return issued
 
 
-def cabinet_view(ledger: Ledger, cabinet_id: str) -> dict[str, Any]:
+class CabinetItem(Reply):
+    item: str
+    available: int = Field(description="units in the cabinet now")
+    deposit: int = Field(description="fen held per rental unless waived")
+    loan_hours: int
+
+
+class CabinetView(Reply):
+    """A cabinet's items and how many are available."""
+
+    cabinet_id: str
+    location: str
+    items: list[CabinetItem]
+
+
+def cabinet_view(ledger: Ledger, cabinet_id: str) -> CabinetView:
     cab = cabinet_of(cabinet_id)
     items = settings().items
     stock = ledger.balances([cabinet_stock(cabinet_id, i.asset) for i in items])
-    return {
-        "cabinet_id": cab.cabinet_id,
-        "location": cab.location,
-        "items": [
-            {
-                "item": i.item,
-                "available": stock[cabinet_stock(cabinet_id, i.asset)],
-                "deposit": i.deposit,
-                "loan_hours": i.loan_hours,
-            }
-            for i in items
-        ],
-    }
+    return CabinetView.model_validate(
+        {
+            "cabinet_id": cab.cabinet_id,
+            "location": cab.location,
+            "items": [
+                {
+                    "item": i.item,
+                    "available": stock[cabinet_stock(cabinet_id, i.asset)],
+                    "deposit": i.deposit,
+                    "loan_hours": i.loan_hours,
+                }
+                for i in items
+            ],
+        }
+    )

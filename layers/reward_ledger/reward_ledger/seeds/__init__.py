@@ -15,6 +15,7 @@ can recompute every draw of that epoch from its proof.
 
 from reward_ledger.seeds.boxes import (
     COUNTER_KEEP,
+    Box,
     BoxDayCounter,
     BoxItem,
     PaymentCompleted,
@@ -37,16 +38,18 @@ from reward_ledger.seeds.config import (
 )
 from reward_ledger.seeds.donations import donate_seeds
 from reward_ledger.seeds.drawing import Draw, compute_draw, draw, verify
-from reward_ledger.seeds.epochs import commitment, epoch_end, epoch_of, epoch_secret, epoch_view
+from reward_ledger.seeds.epochs import Epoch, commitment, epoch_end, epoch_of, epoch_secret, epoch_view
 
 __all__ = [
     "COUNTER_KEEP",
     "EPOCH_PATTERN",
     "ID_PATTERN",
     "SEED",
+    "Box",
     "BoxDayCounter",
     "BoxItem",
     "Draw",
+    "Epoch",
     "PaymentCompleted",
     "PrizeTable",
     "SeedsSettings",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -30,6 +30,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.replies import Reply
 from reward_ledger.seeds.config import SEED, settings
 from reward_ledger.seeds.drawing import draw
 from reward_ledger.users import USER_ID_PATTERN
@@ -191,15 +192,25 @@ def open_box(ledger: Ledger, user_id: str, box_id: str, idem: IdempotencyKey) ->
     )
 
 
-def boxes_view(user_id: str) -> list[dict[str, Any]]:
+class Box(Reply):
+    box_id: str
+    state: Literal["unopened", "opened"]
+    granted_at: str | None = Field(description="ISO-8601 UTC")
+    opened_at: str | None = Field(description="ISO-8601 UTC; null while unopened")
+    seeds: int | None = Field(description="seeds drawn; null while unopened")
+
+
+def boxes_view(user_id: str) -> list[Box]:
     """The caller's boxes (one Query on their partition)."""
     return [
-        {
-            "box_id": box.box_id,
-            "state": box.state,
-            "granted_at": box.granted_at,
-            "opened_at": box.opened_at,
-            "seeds": int(box.seeds) if box.seeds is not None else None,
-        }
+        Box.model_validate(
+            {
+                "box_id": box.box_id,
+                "state": box.state,
+                "granted_at": box.granted_at,
+                "opened_at": box.opened_at,
+                "seeds": int(box.seeds) if box.seeds is not None else None,
+            }
+        )
         for box in BoxItem.query(box_pk(user_id), BoxItem.sk.startswith("BOX#"))
     ]

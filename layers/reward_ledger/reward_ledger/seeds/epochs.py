@@ -7,10 +7,12 @@ import hmac
 import os
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+
+from pydantic import Field
 
 from reward_ledger import clock
 from reward_ledger.errors import ValidationFailed
+from reward_ledger.replies import Reply
 
 DRAW_KEY_VAR = "SEEDS_DRAW_SECRET"
 DRAW_KEY_PARAMETER_VAR = "SEEDS_DRAW_SECRET_PARAMETER"
@@ -51,7 +53,17 @@ def commitment(secret: bytes) -> str:
     return hashlib.sha256(secret).hexdigest()
 
 
-def epoch_view(epoch: str, now: datetime | None = None) -> dict[str, Any]:
+class Epoch(Reply):
+    """A draw epoch's commitment; its secret once it is over."""
+
+    epoch: str = Field(description="UTC day YYYY-MM-DD", examples=["2026-12-01"])
+    ends_at: str = Field(description="ISO-8601 UTC")
+    commitment: str = Field(description="hex SHA-256 of the secret")
+    revealed: bool
+    secret: str | None = Field(description="hex secret; null until the epoch is over")
+
+
+def epoch_view(epoch: str, now: datetime | None = None) -> Epoch:
     """An epoch's commitment, and its secret once the epoch is over (never before)."""
     try:
         end = epoch_end(epoch)
@@ -59,10 +71,12 @@ def epoch_view(epoch: str, now: datetime | None = None) -> dict[str, Any]:
         raise ValidationFailed(f"epoch must be a UTC day YYYY-MM-DD, got {epoch!r}") from exc
     secret = epoch_secret(epoch)
     revealed = (now or clock.now()) >= end
-    return {
-        "epoch": epoch,
-        "ends_at": clock.iso(end),
-        "commitment": commitment(secret),
-        "revealed": revealed,
-        "secret": secret.hex() if revealed else None,
-    }
+    return Epoch.model_validate(
+        {
+            "epoch": epoch,
+            "ends_at": clock.iso(end),
+            "commitment": commitment(secret),
+            "revealed": revealed,
+            "secret": secret.hex() if revealed else None,
+        }
+    )
