@@ -39,6 +39,13 @@ NOT_YET_TYPED = {
     ("POST", "/v1/merchants/{merchant_id}/campaigns/{campaign_id}/versions"),
     ("POST", "/v1/merchants/{merchant_id}/redemptions"),
     ("POST", "/v1/merchants/{merchant_id}/redemptions/{redemption_id}/rollback"),
+    # the engagement routes, merged after the contract work
+    ("GET", "/v1/friends"),
+    ("DELETE", "/v1/friends/{friend_id}"),
+    ("GET", "/v1/farm/friends/{friend_id}"),
+    ("POST", "/v1/farm/friends/{friend_id}/nudges"),
+    ("GET", "/v1/me/reminders"),
+    ("PUT", "/v1/me/reminders"),
 }
 
 
