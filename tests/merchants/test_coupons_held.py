@@ -9,6 +9,8 @@ from reward_ledger.campaigns import accounts, vouchers
 from reward_ledger.campaigns.models import CouponItem
 from reward_ledger.ledger import Ledger, reconcile
 from reward_ledger.ledger.models import ExpiringItem
+from reward_ledger.reminders.kinds import find_and_deliver
+from reward_ledger.reminders.models import Reminder, partition
 from reward_ledger.wiring import PRODUCT
 from tests.merchants.conftest import Merchants, coupon_spec, pay, running
 from tests.seeds.conftest import run_threads, serialised_moto  # noqa: F401 (fixture)
@@ -75,7 +77,7 @@ def test_racing_redemptions_one_wins(merchants: Merchants, ledger: Ledger, seria
 def _sweep(ledger: Ledger, at: datetime) -> int:
     return sum(
         PRODUCT.sweeper(ledger).sweep_bucket(job, at).by_kind.get(vouchers.EXPIRY_KIND, 0)
-        for job in sweep.jobs_for(at)
+        for job in sweep.jobs_for()
     )
 
 
@@ -107,3 +109,21 @@ def test_unredeemed_coupons_expire_back_to_the_budget_or_to_prepaid_once_ended(
     assert ledger.balance(accounts.prepaid("m1")) == 2_000  # everything unspent is back
     assert ledger.balance(accounts.reserved("m1")) == 0
     assert reconcile().ok
+
+
+def test_an_unredeemed_coupon_reminds_its_holder_a_day_before_it_expires_once(
+    merchants: Merchants, ledger: Ledger
+) -> None:
+    clock.set_now(START)
+    running(merchants, "m1", coupon_spec("c1", valid_days=3), budget=2_000, prepaid=2_000)
+    kept, redeemed = issued(merchants, "u1", "p1"), issued(merchants, "u2", "p2")
+    [reminder] = [r for r in Reminder.query(partition("u1")) if r.sk.startswith("R#coupon-expiring#")]
+    assert reminder.due_at == clock.iso(START + timedelta(days=2))
+    assert reminder.subject == kept["coupon_id"]
+    assert merchants.redeem("m1", redeemed["code"], 5_000)[0] == 201
+    early = find_and_deliver(PRODUCT.reminder_kinds, START + timedelta(days=2) - timedelta(minutes=1))
+    assert early.delivery.outcomes == {}  # not due yet
+    report = find_and_deliver(PRODUCT.reminder_kinds, START + timedelta(days=2, minutes=1))
+    assert report.delivery.outcomes == {"sent": 1, "stale": 1}  # u1's; u2 redeemed theirs
+    again = find_and_deliver(PRODUCT.reminder_kinds, START + timedelta(days=2, minutes=2))
+    assert again.delivery.outcomes == {}  # at most one per (user, kind, coupon)

@@ -146,5 +146,7 @@ PRODUCT = Wiring(
         ReminderKind("chicken-hungry", still_due=lambda r: farm.still_hungry(r.user_id, r.subject)),
         ReminderKind("withdrawal-completed"),  # the resolving transaction
         ReminderKind("withdrawal-rejected"),
+        # the award that issues the coupon, due a day before it expires; stale once redeemed or expired
+        ReminderKind("coupon-expiring", still_due=vouchers.still_issued),
     ),
 )

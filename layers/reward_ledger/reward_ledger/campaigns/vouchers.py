@@ -26,8 +26,13 @@ from reward_ledger.campaigns.models import CampaignItem, CouponItem, HeldCoupon
 from reward_ledger.campaigns.spec import CouponTerms
 from reward_ledger.errors import AlreadyDone, LedgerError, NotFound, RetriesExhausted
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg, expiry_for
+from reward_ledger.reminders.core import new_reminder, schedule_guard
+from reward_ledger.reminders.models import Reminder
 
 EXPIRY_KIND = "merchant-coupon"
+EXPIRING_REMINDER = "coupon-expiring"
+#: how long before its expiry the holder is reminded of an unredeemed coupon ("expires tomorrow")
+REMIND_BEFORE = timedelta(days=1)
 REDEEMED_KIND = "coupon.redeemed.checkout"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
 CODE_LENGTH = 12  # 60 bits: collisions are negligible, and a taken code fails the issue's guard
@@ -89,6 +94,20 @@ def issue(
     guards = [
         Guard.put(item, CouponItem.pk.does_not_exist(), lambda old: RetriesExhausted("coupon code taken")),
         Guard.put(held, None, lambda old: RetriesExhausted("coupon list row taken")),
+        schedule_guard(
+            new_reminder(
+                user_id,
+                EXPIRING_REMINDER,
+                item.coupon_id,
+                max(now, valid_until - REMIND_BEFORE),
+                {
+                    "code": code,
+                    "merchant_id": merchant_id,
+                    "title": terms.title,
+                    "expires_at": item.valid_until,
+                },
+            )
+        ),
     ]
     leg = Leg(
         accounts.budget(campaign_id),
@@ -222,6 +241,16 @@ def rollback(
             response={"coupon_id": coupon_id_of(code), "status": "issued"},
         )
     )
+
+
+def still_issued(reminder: Reminder) -> bool:
+    """A ``coupon-expiring`` reminder tells the truth only while its coupon is unredeemed and valid."""
+    code = str((reminder.data or {}).get("code", ""))
+    try:
+        coupon = CouponItem.get(coupon_key(code), "COUPON", consistent_read=True)
+    except CouponItem.DoesNotExist:
+        return False
+    return coupon.status == "issued" and coupon.valid_until > clock.iso(clock.now())
 
 
 def held_coupons(user_id: str) -> list[dict[str, Any]]:

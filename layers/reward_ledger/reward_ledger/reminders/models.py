@@ -18,6 +18,7 @@ REMINDER_NAMES = (
     "friend-nudge",
     "withdrawal-completed",
     "withdrawal-rejected",
+    "coupon-expiring",
 )
 DUE_INDEX = "DueIndex"
 
