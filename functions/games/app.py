@@ -64,6 +64,7 @@ class SessionOpened(Reply):
 
     session_id: str = Field(examples=["tap-tap.abcdefghijklmnopqrstuvwxyz"])
     expires_at: str = Field(description="ISO-8601 UTC", examples=["2026-12-01T08:30:00Z"])
+    level: int | None = Field(default=None, description="the level the session was opened for", examples=[3])
 
 
 class ResponsiblePlay(Reply):

@@ -18,7 +18,12 @@ tracer = Tracer()
 app = make_resolver()
 
 ReminderName = Literal[
-    "oxygen-expiring", "chicken-hungry", "friend-nudge", "withdrawal-completed", "withdrawal-rejected"
+    "oxygen-expiring",
+    "chicken-hungry",
+    "friend-nudge",
+    "withdrawal-completed",
+    "withdrawal-rejected",
+    "coupon-expiring",
 ]
 assert set(get_args(ReminderName)) == set(REMINDER_NAMES), "the route accepts exactly the known kinds"
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"

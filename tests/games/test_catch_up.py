@@ -103,8 +103,8 @@ def test_after_a_7_day_outage_the_next_sweeps_expire_everything_overdue_exactly_
         pay("fay", "offline", f"feed-{meal}")  # one meal of feed (and a small lot)
         farm.feed(ledger, "fay", "fay", IdempotencyKey("t", f"meal-{meal}"))
         clock.set_now(clock.now() + timedelta(minutes=farm.settings().chicken.meal_minutes))
-    assert farm.farm_view(ledger, "fay")["eggs"] == 1
-    assert held_rewards(T0.date())["held"] != []
+    assert farm.farm_view(ledger, "fay").eggs == 1
+    assert held_rewards(T0.date()).held != []
 
     clock.set_now(clock.now() + OUTAGE + timedelta(hours=1))  # no sweep ran all that time
     before = kinds()
@@ -132,6 +132,6 @@ def test_after_a_7_day_outage_the_next_sweeps_expire_everything_overdue_exactly_
     assert swept["games.result.void"] == 1
     # what the resolution hooks do on a timeout, through the expiry worker's own ledger
     assert int(DailyWithdrawn.get("GWDAY#alice", day).amount) == 0  # the day's limit given back
-    assert held_rewards(T0.date())["held"] == []  # the held reward left the review queue
+    assert held_rewards(T0.date()).held == []  # the held reward left the review queue
     assert borrow("rita", limit + 1)[0] == 201  # the rentals' slots are free again
     assert reconcile().ok
