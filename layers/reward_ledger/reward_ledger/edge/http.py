@@ -36,7 +36,6 @@ from reward_ledger.ledger.entries import EntryResult, IdempotencyKey
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY_PATTERN = re.compile(KEY_PATTERN)
 
-logger = Logger(child=True)
 
 
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[str]:
@@ -77,6 +76,10 @@ class _Resolver(APIGatewayHttpResolver):
 
 def make_resolver() -> APIGatewayHttpResolver:
     """An HTTP API v2 resolver with validation (OpenAPI) and the project's problem+json errors."""
+    # The child logger is made here, when the handler module builds its resolver under its own
+    # POWERTOOLS_SERVICE_NAME, so it hangs under that function's logger whatever else the process imported
+    # first (a module-level child would belong to the first service that imported this module).
+    logger = Logger(child=True)
     app = _Resolver()
 
     @app.exception_handler(LedgerError)
