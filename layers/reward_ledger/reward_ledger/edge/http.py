@@ -37,7 +37,6 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY_PATTERN = re.compile(KEY_PATTERN)
 
 
-
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[str]:
     body = {"type": slug, "title": title, "status": status, "detail": detail, **extra}
     return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body))
