@@ -33,21 +33,30 @@ class HistoryLine:
         }
 
 
+def pack(value: Any) -> str:
+    """JSON as unpadded base64url: the one text form of every page cursor."""
+    return base64.urlsafe_b64encode(json.dumps(value, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def unpack(text: str) -> Any:
+    """The JSON a cursor packs; a text no cursor could be is a 400 ``validation-error``."""
+    try:
+        return json.loads(base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode()))
+    except (ValueError, binascii.Error) as exc:
+        raise ValidationFailed("cursor is not one this API returned") from exc
+
+
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
     if not last_key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode().rstrip("=")
+    return pack(last_key)
 
 
 def decode_cursor(cursor: str | None, account: Account) -> dict[str, Any] | None:
     """Decode a cursor, refusing one that was forged or belongs to another account."""
     if not cursor:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error) as exc:
-        raise ValidationFailed("cursor is not one this API returned") from exc
+    key = unpack(cursor)
     if not isinstance(key, dict) or key.get("hist_pk", {}).get("S") != str(account):
         raise ValidationFailed("cursor is not one this API returned for this account")
     return key

@@ -10,10 +10,7 @@ the last row returned, checked against the account, so a forged one is a 400 and
 
 from __future__ import annotations
 
-import base64
-import binascii
 import heapq
-import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,7 +19,7 @@ from reward_ledger import clock
 from reward_ledger.errors import ValidationFailed
 from reward_ledger.ledger.accounts import Account
 from reward_ledger.ledger.core import history_partition
-from reward_ledger.ledger.history import MAX_PAGE, HistoryLine
+from reward_ledger.ledger.history import MAX_PAGE, HistoryLine, pack, unpack
 from reward_ledger.ledger.models import HistoryRow
 
 # "$" sorts right after "#": the bound above every "<at>#<entry_id>" of the same millisecond
@@ -71,14 +68,14 @@ def balance_at(account: Account, at: datetime) -> int:
 
 
 def _encode(cursor: _Cursor) -> str:
-    return base64.urlsafe_b64encode(cursor.model_dump_json().encode()).decode().rstrip("=")
+    return pack(cursor.model_dump(mode="json"))
 
 
 def _decode(text: str, account: Account) -> _Cursor:
+    raw = unpack(text)
     try:
-        raw = json.loads(base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode()))
         cursor = _Cursor.model_validate(raw)
-    except (ValueError, binascii.Error, ValidationError) as exc:
+    except ValidationError as exc:
         raise ValidationFailed("cursor is not one this API returned") from exc
     if cursor.account != str(account) or cursor.shard >= account.policy.shards:
         raise ValidationFailed("cursor is not one this API returned for this account")
