@@ -8,7 +8,18 @@ PORT   ?= 3000
 # `make token USER=bob [SCOPE=ledger/admin] [MERCHANT=m1]`; USER from the shell (the login name) is
 # ignored, the default is alice
 
-.PHONY: test lint typecheck cfn-lint pytest dev bench token openapi clean
+# checkov and the SAM CLI pin their own boto3 (and pydantic): each gets its own venv from its own lock.
+CKV_VENV  := .venv-checkov
+CKV_STAMP := $(CKV_VENV)/.installed-stamp
+SAM_VENV  := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed-stamp
+# sam validate reads a region and credentials even offline: dummy ones, never real
+SAM_ENV   := AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline \
+             SAM_CLI_TELEMETRY=0
+# sam build needs the runtime's python3.12 on PATH; with pyenv this puts it next to the default one
+PYENV_VERSION ?= $(shell pyenv version-name 2>/dev/null):3.12.1
+
+.PHONY: test lint typecheck cfn-lint iac checkov sam-validate pytest dev bench scale package token openapi clean
 
 $(STAMP): requirements/lock.txt layers/reward_ledger/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +28,19 @@ $(STAMP): requirements/lock.txt layers/reward_ledger/pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e layers/reward_ledger
 	touch $(STAMP)
 
-test: lint typecheck cfn-lint pytest
+$(CKV_STAMP): requirements/checkov.lock.txt
+	test -x $(CKV_VENV)/bin/python || $(PYTHON) -m venv $(CKV_VENV)
+	$(CKV_VENV)/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
+	$(CKV_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/checkov.lock.txt
+	touch $(CKV_STAMP)
+
+$(SAM_STAMP): requirements/sam.lock.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/sam.lock.txt
+	touch $(SAM_STAMP)
+
+test: lint typecheck cfn-lint iac pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,6 +51,20 @@ typecheck: $(STAMP)
 
 cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
+
+# IaC: checkov with 0 failed checks, the policy check (new resources cannot slip through), sam validate
+iac: checkov sam-validate
+	$(BIN)/python -m infra.iac_check $(CKV_VENV)/bin/checkov
+
+checkov: $(CKV_STAMP)
+	$(CKV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
+
+sam-validate: $(SAM_STAMP)
+	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint -t template.yaml
+
+# the deployable artifacts for the template's architecture (arm64 wheels in the layer) in .aws-sam/build
+package: $(SAM_STAMP)
+	PYENV_VERSION=$(PYENV_VERSION) $(SAM_ENV) $(SAM_VENV)/bin/sam build -t template.yaml
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile
@@ -47,4 +84,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CKV_VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache
