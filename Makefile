@@ -65,6 +65,8 @@ sam-validate: $(SAM_STAMP)
 # the deployable artifacts for the template's architecture (arm64 wheels in the layer) in .aws-sam/build
 package: $(SAM_STAMP)
 	PYENV_VERSION=$(PYENV_VERSION) $(SAM_ENV) $(SAM_VENV)/bin/sam build -t template.yaml
+	@! find .aws-sam/build/LedgerLayer -name '*.so' ! -name '*aarch64*' | grep . \
+		|| { echo "the layer holds native code for another architecture than arm64"; exit 1; }
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile

@@ -2,10 +2,8 @@
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reward_ledger.accounts_view import Balance, JournalPage, journal_page, user_balances
@@ -13,6 +11,7 @@ from reward_ledger.config import ledger_settings
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
 from reward_ledger.edge.openapi import Reply, one_of, responses
 from reward_ledger.ledger.history import MAX_PAGE
+from reward_ledger.observability import Logger, Metrics, Tracer, correlation_paths
 
 logger = Logger()
 metrics = Metrics()

@@ -5,11 +5,10 @@ Separate from the oxygen/feed consumer of the same event: its own rule, DLQ and 
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reward_ledger.edge.events import parse_detail
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.runtime import ledger
 from reward_ledger.seeds import PaymentCompleted, grant_box
 

@@ -2,14 +2,13 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reward_ledger.charity import ProjectView, projects_view
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
 from reward_ledger.edge.openapi import Reply, responses
+from reward_ledger.observability import Logger, Metrics, Tracer, correlation_paths
 
 logger = Logger()
 metrics = Metrics()

@@ -5,10 +5,9 @@ import os
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.sweep import enqueue, jobs_for
 
 logger = Logger()

@@ -13,13 +13,12 @@ import os
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from reward_ledger import sweep
+from reward_ledger import clock, sweep
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.runtime import sweeper
 
 logger = Logger()
@@ -35,6 +34,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     if report.resume is not None:
         sweep.enqueue(boto3.client("sqs"), os.environ["EXPIRY_QUEUE_URL"], [report.resume])
     metrics.add_metric(name="ExpiredItems", unit=MetricUnit.Count, value=report.expired)
+    metrics.add_metric(name="SweepLagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds(clock.now()))
     if report.unknown:
         metrics.add_metric(name="UnknownExpiryKinds", unit=MetricUnit.Count, value=report.unknown)
         logger.error("items of unknown exp_kind left in place", extra={"job": job.body(), **report.as_dict()})

@@ -2,17 +2,15 @@
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
 from reward_ledger.edge.openapi import Reply, responses
 from reward_ledger.friends import befriend, list_friends, unfriend
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.users import USER_ID_PATTERN
 
 logger = Logger()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reward_ledger.campaigns.merchants import MerchantFunded, fund_merchant
 from reward_ledger.edge.events import parse_detail
 from reward_ledger.funding import WalletFunded, fund_wallet
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.runtime import ledger
 
 logger = Logger()

@@ -2,11 +2,8 @@
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
@@ -23,6 +20,7 @@ from reward_ledger.edge.http import (
 from reward_ledger.edge.openapi import DeviceIdHeader, IdempotencyKeyHeader, Reply, WholeInt, link, responses
 from reward_ledger.games import ResultInput, games, open_session, submit_result
 from reward_ledger.games.catalog import GAME_ID
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 
 logger = Logger()

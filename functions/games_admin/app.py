@@ -9,11 +9,8 @@ resolving entry records the operator (``actor``) and the note: the audit trail.
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
@@ -26,6 +23,7 @@ from reward_ledger.errors import ValidationFailed
 from reward_ledger.games import review_held
 from reward_ledger.games.review import AFTER_PATTERN as AFTER
 from reward_ledger.games.review import HeldRewards, held_rewards
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 
 logger = Logger()

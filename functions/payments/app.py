@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reward_ledger.edge.events import parse_detail
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.payments import PaymentCompleted, grant
 from reward_ledger.runtime import ledger
 

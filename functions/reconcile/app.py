@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reward_ledger import clock
 from reward_ledger.ledger import reconcile, reconcile_runs
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 
 logger = Logger()
 metrics = Metrics()

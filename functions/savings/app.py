@@ -3,11 +3,8 @@
 import json
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
@@ -23,6 +20,7 @@ from reward_ledger.edge.http import (
     user_zone,
 )
 from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, WholeInt, responses
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 from reward_ledger.savings import ID_PATTERN, catalog, choose, release, stories_view, story_view
 from reward_ledger.savings.views import Progress, StoryRef, StorySummary, StoryView

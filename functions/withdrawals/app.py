@@ -11,11 +11,8 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
@@ -32,6 +29,7 @@ from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, WholeInt, li
 from reward_ledger.errors import RetriesExhausted
 from reward_ledger.games import request_withdrawal, withdrawal_status
 from reward_ledger.games.withdrawals import Withdrawal
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 
 logger = Logger()

@@ -153,6 +153,13 @@ class SweepReport:
     by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unknown: int = 0
     resume: SweepJob | None = None  # the continuation when the job stopped with pages left
+    oldest_due: str | None = None  # expires_at of the oldest item still due: the sweep's lag
+
+    def lag_seconds(self, now: datetime) -> int:
+        """How late this sweep is: the oldest due item's age (0 when nothing was due)."""
+        if not self.oldest_due:
+            return 0
+        return max(0, int((now - clock.parse_iso(self.oldest_due)).total_seconds()))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -198,6 +205,8 @@ class Sweeper:
             report.pages += 1
             items: list[RawItem] = page.get("Items", [])
             report.examined += len(items)
+            if report.oldest_due is None and items:  # the index sorts by expires_at: the first is the oldest
+                report.oldest_due = str(items[0].get("expires_at", {}).get("S", "")) or None
             by_kind: dict[str, list[RawItem]] = defaultdict(list)
             for item in items:
                 by_kind[str(item.get("exp_kind", {}).get("S", HOLD_KIND))].append(item)

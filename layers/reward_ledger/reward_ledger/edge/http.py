@@ -32,6 +32,7 @@ from reward_ledger.edge.openapi import PROBLEM_JSON as PROBLEM_JSON
 from reward_ledger.edge.openapi import REPLAYED_HEADER as REPLAYED_HEADER
 from reward_ledger.errors import LedgerError, Unauthorized, UnsupportedMediaType, ValidationFailed
 from reward_ledger.ledger.entries import EntryResult, IdempotencyKey
+from reward_ledger.observability import count_refusal
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _KEY_PATTERN = re.compile(KEY_PATTERN)
@@ -84,10 +85,12 @@ def make_resolver() -> APIGatewayHttpResolver:
     @app.exception_handler(LedgerError)
     def _domain_error(exc: LedgerError) -> Response[str]:
         logger.info("request refused", extra={"problem": exc.slug, "detail": exc.detail})
+        count_refusal(exc.slug)
         return problem(exc.status, exc.slug, exc.title, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[str]:
+        count_refusal("validation-error")
         errors = _validation_detail(exc.errors())
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
         return problem(400, "validation-error", "Invalid request", detail, errors=errors)

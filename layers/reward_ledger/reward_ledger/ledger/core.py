@@ -44,6 +44,7 @@ from reward_ledger.ledger.entries import (
 )
 from reward_ledger.ledger.memo import Memo
 from reward_ledger.ledger.models import BalanceItem, EntryItem, HistoryRow, PostingMap
+from reward_ledger.observability import count_entry
 
 RETRYABLE_ERRORS = frozenset(
     {
@@ -293,6 +294,7 @@ class Ledger:
                 if result is not None:
                     return result
                 continue
+            count_entry(request.kind, _budget_spent(netted))
             return EntryResult(request.entry_id, False, request.response, request.status_code, created_at)
 
     def _plan(
@@ -500,6 +502,16 @@ class Ledger:
             )
         cap = min(self._retry.max_delay_ms, self._retry.base_delay_ms * 2**attempt.retries)
         self._sleep(self._rng.uniform(0, cap) / 1000.0)
+
+
+def _budget_spent(netted: Mapping[tuple[Account, int | None], int]) -> dict[str, int]:
+    """Campaign id -> minor units this entry takes out of its budget (the dashboard's budget burn)."""
+    spent: dict[str, int] = {}
+    for (account, _shard), delta in netted.items():
+        if delta < 0 and account.book == "budget" and account.owner.startswith("campaign:"):
+            campaign = account.owner.removeprefix("campaign:")
+            spent[campaign] = spent.get(campaign, 0) - delta
+    return spent
 
 
 def response_code(exc: PynamoDBException) -> str | None:
