@@ -3,7 +3,9 @@
 Each measurement is a fresh interpreter (a subprocess) that times, with ``time.perf_counter``, only the
 import: the handler module loaded from its file the way Lambda loads ``CodeUri/Handler`` (with the layer
 package importable and the function's static environment from the template), or ``import boto3``.
-Interpreter start-up is not included (it is the same for both). Every module is measured
+Interpreter start-up is not included (it is the same for both). The handler's environment is Lambda's
+(task root, function name: Powertools traces as under ``Tracing: Active``), so the figure is the cold
+path as Lambda runs it. Every module is measured
 ``BENCH_COLDSTART_RUNS`` times (default 5), rounds interleaved so background load hits every module alike,
 in ``BENCH_COLDSTART_WORKERS`` parallel subprocesses (default 2); the figure is the median, in seconds,
 and its ratio to boto3's median.
@@ -40,7 +42,9 @@ print(time.perf_counter() - started)
 """
 
 
-def _env(extra: dict[str, str], code_dir: str | None) -> dict[str, str]:
+def _env(extra: dict[str, str], code_dir: str | None, logical_id: str = "") -> dict[str, str]:
+    """What the Lambda runtime gives the process: its task root and name (so Powertools traces, as
+    ``Tracing: Active`` does in AWS), a region and credentials, and the function's static variables."""
     paths = [str(ROOT / "layers" / "reward_ledger")]
     if code_dir:
         paths.insert(0, code_dir)
@@ -52,12 +56,19 @@ def _env(extra: dict[str, str], code_dir: str | None) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "RewardLedger",
         "LEDGER_TABLE": "LedgerTable",
     }
+    if code_dir:
+        env.update(
+            {
+                "LAMBDA_TASK_ROOT": code_dir,
+                "AWS_LAMBDA_FUNCTION_NAME": logical_id,
+                "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+            }
+        )
     env.update(extra)
-    env.update({"POWERTOOLS_TRACE_DISABLED": "true", "AWS_REGION": "us-east-1"})
+    env["AWS_REGION"] = "us-east-1"
     return env
 
 
@@ -68,7 +79,7 @@ def targets() -> dict[str, tuple[str, dict[str, str]]]:
         module_name, _ = str(props["Handler"]).rsplit(".", 1)
         code_dir = ROOT / str(props["CodeUri"])
         path = code_dir / f"{module_name.replace('.', '/')}.py"
-        found[logical_id] = (str(path), _env(_static_env(props), str(code_dir)))
+        found[logical_id] = (str(path), _env(_static_env(props), str(code_dir), logical_id))
     return found
 
 
