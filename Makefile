@@ -57,7 +57,7 @@ iac: checkov sam-validate
 	$(BIN)/python -m infra.iac_check $(CKV_VENV)/bin/checkov
 
 checkov: $(CKV_STAMP)
-	$(CKV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
+	$(CKV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 
 sam-validate: $(SAM_STAMP)
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint -t template.yaml

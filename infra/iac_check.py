@@ -79,7 +79,17 @@ def failed_checks(checkov: str, template: dict[str, Any]) -> dict[str, set[str]]
         path = Path(tmp) / "template.json"
         path.write_text(json.dumps(template))
         done = subprocess.run(  # noqa: S603 (the checkov of our own venv, a file we just wrote)
-            [checkov, "-f", str(path), "--framework", "cloudformation", "-o", "json", "--quiet"],
+            [
+                checkov,
+                "-f",
+                str(path),
+                "--framework",
+                "cloudformation",
+                "-o",
+                "json",
+                "--quiet",
+                "--skip-download",
+            ],
             capture_output=True,
             text=True,
             check=False,
