@@ -24,7 +24,8 @@ guard and once-per-(lot, thief) marker; no read on either side, the lot id carri
 textbook counterpart: a sweep has no client request and no Idempotency-Key for Powertools to wrap (its
 exactly-once comes from each lot's guard on both sides), see docs/benchmarks.md. Per event type and side: DynamoDB calls per happy event and per replayed
 duplicate (botocore hook), WCU per happy event (``bench_wcu``'s meter) and events per second (time spent
-inside the event calls only; setup is not timed). ``BENCH_TEXTBOOK_EVENTS`` sets the events per type
+inside the event calls only; setup is not timed) and the client's CPU per event (``client_cpu_ms``: the
+domain, PynamoDB and botocore, without moto's own request handling). ``BENCH_TEXTBOOK_EVENTS`` sets the events per type
 (default 100).
 """
 
@@ -47,7 +48,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 
 from bench.bench_expiry import _pay
 from bench.bench_wcu import METER
-from bench.common import CALLS, fund_book, moto_ledger_table
+from bench.common import BACKEND, CALLS, fund_book, moto_ledger_table
 from infra.handlers import LocalContext
 from reward_ledger import charity, clock, farm, forest, friends, payments, runtime, savings
 from reward_ledger.games import (
@@ -584,12 +585,14 @@ def _lot_item(user: str, grams: int) -> dict[str, Any]:
 
 def _side(first: Action, replay: Action, events: int) -> dict[str, Any]:
     """Happy path (calls, WCU, throughput) over ``events``, then replays of the first 20 (calls)."""
-    spent = 0.0
-    with CALLS.measure(), METER.measure():
+    spent = cpu = 0.0
+    with CALLS.measure(), METER.measure(), BACKEND.measure():
         for i in range(events):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             first(i)
             spent += time.perf_counter() - started
+            cpu += time.process_time() - started_cpu
+        client_cpu = cpu - BACKEND.seconds
     assert METER.failed_calls == 0, "a happy-path write failed"
     calls, wcu, items = CALLS.total / events, METER.wcu / events, METER.items / events
     by_op = {op: round(units / events, 3) for op, units in sorted(METER.by_operation.items())}
@@ -604,6 +607,7 @@ def _side(first: Action, replay: Action, events: int) -> dict[str, Any]:
         "items_written": round(items, 3),
         "wcu_by_operation": by_op,
         "events_per_s": round(events / spent, 1),
+        "client_cpu_ms": round(1000 * client_cpu / events, 3),
     }
 
 

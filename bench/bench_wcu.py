@@ -128,6 +128,10 @@ def _key_of(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ the meter
 
 
+# the hash keys of the table's sparse GSIs (HistoryIndex, ExpiryIndex): an item holding one is in that index
+GSI_KEYS = {"hist_pk": "HistoryIndex", "exp_bucket": "ExpiryIndex"}
+
+
 @dataclass
 class WriteMeter:
     """WCU of the writes made while ``active`` (see the module docstring for the rules)."""
@@ -137,8 +141,11 @@ class WriteMeter:
     items: int = 0
     bytes: int = 0
     failed_calls: int = 0
+    gsi_wcu: int = 0  # index writes: an item entering, changing in or leaving a sparse GSI (one per index)
+    gsi_writes: int = 0
+    gsi_by_index: dict[str, int] = field(default_factory=dict)
     by_operation: dict[str, int] = field(default_factory=dict)
-    _pending: list[tuple[str, dict[str, Any], bool, int]] = field(default_factory=list)
+    _pending: list[tuple[str, dict[str, Any], bool, dict[str, Any] | None]] = field(default_factory=list)
     _operation: str = ""
 
     def before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
@@ -164,7 +171,7 @@ class WriteMeter:
             table = body["TableName"]
             targets.append((table, body.get("Key") or _key_of(table, body["Item"]), False))
         self._operation = model.name
-        self._pending = [(table, key, tx, item_size(stored_item(table, key))) for table, key, tx in targets]
+        self._pending = [(table, key, tx, stored_item(table, key)) for table, key, tx in targets]
 
     def after(self, http_response: Any, **_: Any) -> None:
         pending, self._pending = self._pending, []
@@ -173,17 +180,24 @@ class WriteMeter:
         if getattr(http_response, "status_code", 200) != 200:
             self.failed_calls += 1
             return
-        for table, key, transactional, before in pending:
-            size = max(before, item_size(stored_item(table, key)))
+        for table, key, transactional, old in pending:
+            new = stored_item(table, key)
+            size = max(item_size(old), item_size(new))
             units = write_units(size, transactional=transactional)
+            for index_key in GSI_KEYS:
+                if index_key in (old or {}) or index_key in (new or {}):
+                    self.gsi_writes += 1
+                    self.gsi_by_index[GSI_KEYS[index_key]] = self.gsi_by_index.get(GSI_KEYS[index_key], 0) + 1
+                    self.gsi_wcu += write_units(size, transactional=False)  # ALL projection: the whole item
             self.wcu += units
             self.items += 1
             self.bytes += size
             self.by_operation[self._operation] = self.by_operation.get(self._operation, 0) + units
 
     def reset(self) -> None:
-        self.wcu = self.items = self.bytes = self.failed_calls = 0
+        self.wcu = self.items = self.bytes = self.failed_calls = self.gsi_wcu = self.gsi_writes = 0
         self.by_operation = {}
+        self.gsi_by_index = {}
         self._pending = []
 
     @contextmanager
@@ -213,6 +227,9 @@ def measure(action: Callable[[int], Any], events: int | None = None) -> dict[str
         "items_written": round(METER.items / events, 3),
         "bytes_written": round(METER.bytes / events, 1),
         "wcu": round(METER.wcu / events, 3),
+        "gsi_writes": round(METER.gsi_writes / events, 3),
+        "gsi_wcu": round(METER.gsi_wcu / events, 3),
+        "gsi_writes_by_index": {i: round(n / events, 3) for i, n in sorted(METER.gsi_by_index.items())},
         "wcu_by_operation": {
             op: round(units / events, 3) for op, units in sorted(METER.by_operation.items())
         },
@@ -350,6 +367,11 @@ def design_events() -> dict[str, dict[str, Any]]:
                 "items_written": round(swept["items_written"] / expired, 3),
                 "bytes_written": round(swept["bytes_written"] / expired, 1),
                 "wcu": round(swept["wcu"] / expired, 3),
+                "gsi_writes": round(swept["gsi_writes"] / expired, 3),
+                "gsi_wcu": round(swept["gsi_wcu"] / expired, 3),
+                "gsi_writes_by_index": {
+                    i: round(n / expired, 3) for i, n in swept["gsi_writes_by_index"].items()
+                },
                 "wcu_by_operation": {
                     op: round(u / expired, 3) for op, u in swept["wcu_by_operation"].items()
                 },

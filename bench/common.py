@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,3 +109,40 @@ def calls_per_event(action: Any, events: int = 20) -> float:
         for i in range(events):
             action(i)
     return CALLS.total / events
+
+
+@dataclass
+class BackendTime:
+    """CPU seconds spent inside moto's request handling (the stand-in for DynamoDB) while ``measure``.
+
+    What a bench measures minus this is the client's own CPU: the handler, the domain, PynamoDB and
+    botocore serialising and parsing, which is what a Lambda function pays besides waiting for DynamoDB.
+    """
+
+    seconds: float = 0.0
+    active: bool = False
+
+    @contextmanager
+    def measure(self) -> Iterator[BackendTime]:
+        from moto.core.botocore_stubber import BotocoreStubber
+
+        original = BotocoreStubber.__call__
+        meter = self
+
+        def timed(stubber: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return original(stubber, *args, **kwargs)
+            finally:
+                meter.seconds += time.process_time() - started
+
+        self.seconds, self.active = 0.0, True
+        BotocoreStubber.__call__ = timed
+        try:
+            yield self
+        finally:
+            BotocoreStubber.__call__ = original
+            self.active = False
+
+
+BACKEND = BackendTime()
