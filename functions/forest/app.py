@@ -18,6 +18,7 @@ from reward_ledger.edge.http import (
     user_zone,
 )
 from reward_ledger.edge.openapi import EntryReply, IdempotencyKeyHeader, Reply, WholeInt, one_of, responses
+from reward_ledger.forest.config import MAX_LOTS_PER_COLLECT
 from reward_ledger.friends import check_friend_id, require_friends
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
@@ -32,8 +33,12 @@ FriendId = Annotated[str, Path(pattern=USER_ID_PATTERN, description="the friend'
 LOT_ID_PATTERN = r"^[0-9]{8}T[0-9]{6}Z-[a-z2-7]{16}-[0-9]{1,9}-[0-9]{1,3}$"
 
 
-class EmptyBody(StrictModel):
-    pass
+class CollectBody(StrictModel):
+    lot_ids: list[Annotated[str, Field(pattern=LOT_ID_PATTERN)]] | None = Field(
+        default=None,
+        max_length=MAX_LOTS_PER_COLLECT,
+        description="the ripe lots listed by GET /v1/forest: collected in one transaction; omitted, every ripe lot",
+    )
 
 
 class StealBody(StrictModel):
@@ -109,13 +114,14 @@ def get_friend_forest(friend_id: FriendId) -> Response[str]:
 
 @app.post(
     "/v1/forest/collect",
-    summary="Collect every ripe own lot into energy",
+    summary="Collect the listed ripe lots, or every ripe own lot, into energy",
     responses=responses(Collected, 201),
 )
 @tracer.capture_method
-def post_collect(body: EmptyBody, key: IdempotencyKeyHeader) -> Response[str]:
+def post_collect(body: CollectBody, key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
-    result = forest.collect(ledger(), user, idempotency_key(app, body.model_dump()), user_zone(app))
+    idem = idempotency_key(app, body.model_dump(exclude_none=True))
+    result = forest.collect(ledger(), user, idem, user_zone(app), body.lot_ids)
     _count("OxygenCollected", result.replayed, int((result.response or {}).get("collected", 0)))
     return entry_response(result, Collected)
 
