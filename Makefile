@@ -84,6 +84,11 @@ openapi: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.scale
+
+# docs/scale.md from the committed bench/results.json (tests/unit/test_scale.py checks it is current)
+scale: $(STAMP)
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) $(CKV_VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache

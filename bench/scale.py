@@ -203,15 +203,16 @@ def _scale(
     expiring_per_day = DAILY_USERS * EXPIRING_ITEMS_PER_USER_PER_DAY
     wcu_peak = sum(r * costs[e]["design"]["wcu"] for e, r in rate.items())
     cost_day = sum(daily * share * costs[e]["design"]["total"] / 1e6 for e, share in EVENT_MIX.items())
-    cost_day += expiring_per_day * costs["expiry"]["design"]["total"] / 1e6
+    expiry_day = expiring_per_day * costs["expiry"]["design"]["total"] / 1e6
     textbook_day = sum(daily * share * costs[e]["textbook"]["total"] / 1e6 for e, share in EVENT_MIX.items())
     out = [
         f"## {DAILY_USERS / 1e6:.0f} M daily users",
         "",
         f"- events per day: {daily:,.0f}; average {average:,.0f} per second; peak {peak:,.0f} per second "
         f"({peak / len(rate):,.0f} per second of each event type).",
-        f"- table writes at peak: {wcu_peak:,.0f} WCU/s (GSI writes included); user events cost "
-        f"${cost_day:,.0f} per day with the day's expiry (textbook: ${textbook_day:,.0f} without expiry).",
+        f"- table writes at peak: {wcu_peak:,.0f} WCU/s (GSI writes included).",
+        f"- per day: user events ${cost_day:,.0f} (the textbook alternative ${textbook_day:,.0f}), "
+        f"plus the expiry sweep ${expiry_day:,.0f}.",
         "",
         "### Hot items and the shards they need",
         "",
@@ -273,7 +274,10 @@ def _scale(
         f"{expiring_per_day:,.0f} items expire per day; measured {per_lot * 1000:.2f} ms per expired lot "
         f"(moto, upper bound) and {results['ddb_calls_per_event']['expiry']:.3f} DynamoDB calls per lot; "
         f"with the worker's {worker['reserved']} reserved executions the day's sweep takes "
-        f"{seconds / 3600:,.1f} hours of wall time ({expiring_per_day * per_lot / 3600:,.0f} execution-hours).",
+        f"{seconds / 3600:,.1f} hours of wall time ({expiring_per_day * per_lot / 3600:,.0f} execution-hours). "
+        f"To sweep each hour's expiries within that hour it needs "
+        f"{math.ceil(expiring_per_day / 24 * per_lot / 3600):,} concurrent executions (and as many expiry shards "
+        "for the jobs to run in parallel).",
         "",
         "## Reserved concurrency against the load",
         "",
