@@ -19,9 +19,8 @@ from reward_ledger.farm.items import (
     eggs_account,
     feed_account,
     partition,
-    version_condition,
 )
-from reward_ledger.farm.laying import settle
+from reward_ledger.farm.laying import count_meal, settle
 from reward_ledger.friends import mutual_guard
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg
 from reward_ledger.reminders.core import new_reminder, schedule_guard
@@ -31,11 +30,21 @@ from reward_ledger.replies import Reply
 HUNGRY_KIND = "chicken-hungry"
 
 
+class MealToCount(LedgerError):
+    """The chicken has a finished meal not counted yet: the feed counts it in its own transaction."""
+
+    def __init__(self, chicken: Chicken) -> None:
+        super().__init__("a finished meal is not counted yet")
+        self.chicken = chicken
+
+
 def _refuse_feeding(now_iso: str) -> Any:
     def refuse(old: Mapping[str, Any] | None) -> LedgerError:
         eating = ((old or {}).get("eating_until") or {}).get("S", "")
         if eating > now_iso:
             return AlreadyDone(f"the chicken is still eating until {eating}")
+        if old and not old.get("settled", {}).get("BOOL", True):
+            return MealToCount(Chicken.from_raw_data(dict(old)))
         return ChickenMoved("chicken changed")
 
     return refuse
@@ -44,33 +53,42 @@ def _refuse_feeding(now_iso: str) -> Any:
 def feed(ledger: Ledger, feeder: str, owner: str, idem: IdempotencyKey) -> EntryResult:
     """Start a meal for ``owner``'s chicken from ``feeder``'s feed (a friend's needs mutual friendship).
 
-    Refused with 409 already-done while the chicken is still eating; 422 insufficient-funds without feed.
+    One transaction and no read: it first assumes the chicken is new or has its last meal counted (as
+    after ``GET /v1/farm``); if a finished meal is still uncounted, the refusal's old image of the chicken
+    says so and the next transaction counts that meal (progress, a whole egg and its batch) and starts the
+    new one together. Refused with 409 already-done while the chicken is still eating; 422
+    insufficient-funds without feed.
     """
     rules = settings().chicken
+    counted: Chicken | None = None  # the chicken as the last refusal showed it
     for _attempt in range(MAX_REREADS):
-        state = settle(ledger, owner)
         now = clock.now()
         now_iso = clock.iso(now)
         until = clock.iso(now + timedelta(minutes=rules.meal_minutes))
-
-        condition = (
-            version_condition(state)
-            if not state.exists
-            else version_condition(state) & (Chicken.settled == True)  # noqa: E712
-        )
+        start = [
+            Chicken.meal_started_at.set(now_iso),
+            Chicken.eating_until.set(until),
+            Chicken.settled.set(False),
+            Chicken.last_fed_by.set(feeder),
+        ]
+        legs = [Leg(feed_account(feeder), CONSUMED, rules.feed_per_meal)]
+        extra: list[Guard] = []
+        if counted is None:  # new, or its last meal counted and over
+            over = Chicken.eating_until.does_not_exist() | (Chicken.eating_until <= now_iso)
+            condition = Chicken.pk.does_not_exist() | ((Chicken.settled == True) & over)  # noqa: E712
+            actions = [*start, Chicken.version.add(1)]
+        else:
+            meal = count_meal(owner, counted)
+            condition = (Chicken.version == int(counted.version)) & (Chicken.settled == False)  # noqa: E712
+            condition &= Chicken.eating_until <= now_iso
+            actions = [*meal.actions, *start, Chicken.version.set(int(counted.version) + 1)]
+            legs += meal.legs
+            extra = [meal.batch] if meal.batch is not None else []
         guards = [
             Guard.update(
-                Chicken(pk=partition(owner), sk="CHICKEN"),
-                [
-                    Chicken.meal_started_at.set(now_iso),
-                    Chicken.eating_until.set(until),
-                    Chicken.settled.set(False),
-                    Chicken.version.set(int(state.item.version) + 1),
-                    Chicken.last_fed_by.set(feeder),
-                ],
-                condition,
-                _refuse_feeding(now_iso),
-            )
+                Chicken(pk=partition(owner), sk="CHICKEN"), actions, condition, _refuse_feeding(now_iso)
+            ),
+            *extra,
         ]
         if feeder != owner:
             guards.insert(0, mutual_guard(feeder, owner))
@@ -80,14 +98,16 @@ def feed(ledger: Ledger, feeder: str, owner: str, idem: IdempotencyKey) -> Entry
                 EntryRequest(
                     idempotency=idem,
                     kind="farm.feed" if feeder == owner else "farm.feed.friend",
-                    legs=[Leg(feed_account(feeder), CONSUMED, rules.feed_per_meal)],
+                    legs=legs,
                     guards=guards,
                     metadata={"feeder": feeder, "owner": owner},
                     response={"entry_id": idem.entry_id, "eating_until": until, "feed": rules.feed_per_meal},
                 )
             )
+        except MealToCount as uncounted:
+            counted = uncounted.chicken
         except ChickenMoved:
-            continue
+            counted = None
     raise KeptChanging("the chicken keeps changing; try again")
 
 
