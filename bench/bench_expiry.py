@@ -142,15 +142,20 @@ def _calls_per_event() -> dict[str, float]:
             friends.befriend(f"c{i}", "owner")
             friends.befriend("owner", f"c{i}")
         lots = [_pay(ledger, "owner", f"o{i}").response["lot_id"] for i in range(events)]
+        collectable = [_pay(ledger, f"c{i}", f"c{i}").response["lot_id"] for i in range(events)]
         for i in range(events):
-            _pay(ledger, f"c{i}", f"c{i}")
+            _pay(ledger, f"q{i}", f"q{i}")
         grant = calls_per_event(lambda i: _pay(ledger, f"g{i}", f"g{i}"), events)
         clock.set_now(T0 + timedelta(hours=2))
         steal = calls_per_event(
             lambda i: forest.steal(ledger, "thief", "owner", lots[i], IdempotencyKey("b", f"s{i}")), events
         )
-        collect = calls_per_event(
-            lambda i: forest.collect(ledger, f"c{i}", IdempotencyKey("b", f"c{i}")), events
+        collect = calls_per_event(  # with the lot ids GET /v1/forest listed
+            lambda i: forest.collect(ledger, f"c{i}", IdempotencyKey("b", f"c{i}"), None, [collectable[i]]),
+            events,
+        )
+        collect_without_ids = calls_per_event(
+            lambda i: forest.collect(ledger, f"q{i}", IdempotencyKey("b", f"q{i}")), events
         )
         issuer = external_account("bench", "EGG")
         for i in range(events):
@@ -167,15 +172,23 @@ def _calls_per_event() -> dict[str, float]:
         )
         for i in range(events):
             _pay(ledger, f"f{i}", f"f{i}", "offline")
-        feed = calls_per_event(
+        feed = calls_per_event(  # a new chicken, or one whose last meal was counted (as GET /v1/farm does)
             lambda i: farm.feed(ledger, f"f{i}", f"f{i}", IdempotencyKey("b", f"f{i}")), events
+        )
+        clock.set_now(T0 + timedelta(hours=8))  # every meal over, none counted yet
+        for i in range(events):
+            _pay(ledger, f"f{i}", f"f2-{i}", "offline")
+        feed_after_meal = calls_per_event(
+            lambda i: farm.feed(ledger, f"f{i}", f"f{i}", IdempotencyKey("b", f"f2-{i}")), events
         )
         clock.set_now(None)
         return {
             "payment_grant": grant,
             "forest_collect": collect,
+            "forest_collect_without_ids": collect_without_ids,
             "forest_steal": steal,
             "farm_feed": feed,
+            "farm_feed_after_uncounted_meal": feed_after_meal,
             "farm_donate": donate,
         }
 

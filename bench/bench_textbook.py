@@ -16,9 +16,8 @@ guards, journal and history rows), so the difference measured is the idempotency
 
 Six event types go through both: ``choice`` (wallet -> purse, chapter guard, summary), ``game_result``
 (house and sponsor budgets -> cash, session, daily cap, rate and device guards), ``withdrawal`` (cash ->
-hold under a daily limit), ``collect`` (every ripe own lot -> energy, each lot guarded; both sides first
-query the user's lots, so the design is a ``Query`` and the transaction, the textbook a ``Query`` inside
-its three calls), ``steal`` (a share of a friend's ripe lot -> the thief's energy: friendship check, lot
+hold under a daily limit), ``collect`` (the ripe lots GET /v1/forest listed -> energy, each lot guarded;
+with the ids neither side reads first), ``steal`` (a share of a friend's ripe lot -> the thief's energy: friendship check, lot
 guard and once-per-(lot, thief) marker; no read on either side, the lot id carries amount and shard) and
 ``donate`` (eggs -> a charity pool: project target guard and the chicken's FIFO cursor). Expiry has no
 textbook counterpart: a sweep has no client request and no Idempotency-Key for Powertools to wrap (its
@@ -409,11 +408,26 @@ class Textbook:
         lots.sort(key=lambda lot: str(lot["deadline"]["S"]))
         return lots[: forest.settings().lots.max_lots_per_collect]
 
+    @staticmethod
+    def _listed_lots(user: str, lot_ids: list[str]) -> list[dict[str, Any]]:
+        """The lots as their ids describe them (amount in the id, nothing stolen), as the design assumes."""
+        return [
+            {
+                "pk": _s(f"FOREST#{user}"),
+                "sk": _s(f"LOT#{lot_id}"),
+                "lot_id": _s(lot_id),
+                "amount": _n(int(lot_id.rsplit("-", 2)[1])),
+                "stolen": _n(0),
+            }
+            for lot_id in lot_ids
+        ]
+
     def _collect(self, request: dict[str, Any]) -> dict[str, Any]:
         user = request["user_id"]
         now = clock.now()
         now_iso = clock.iso(now)
-        lots = self._ripe_lots(user, now)
+        listed = request["body"].get("lot_ids")
+        lots = self._listed_lots(user, listed) if listed is not None else self._ripe_lots(user, now)
         pool, energy = str(forest.LOT_POOL), str(forest.energy(user))
         grams = [(lot, int(lot["amount"]["N"]) - int(lot["stolen"]["N"])) for lot in lots]
         total = sum(g for _, g in grams)
@@ -740,9 +754,9 @@ def run() -> dict[str, Any]:
             friends.befriend("owner", "thief")
             friends.befriend("thief", "owner")
             lots = [_pay(ledger, "owner", f"o{i}").response["lot_id"] for i in range(events)]
-            for i in range(events):
-                _pay(ledger, f"c{i}", f"c{i}")
+            collectable = [_pay(ledger, f"c{i}", f"c{i}").response["lot_id"] for i in range(events)]
             towner_lots = [_lot_item("towner", grams) for _ in range(events)]
+            tcollectable = [_lot_item(f"tc{i}", grams) for i in range(events)]
             _seed_textbook(
                 client,
                 [
@@ -753,22 +767,25 @@ def run() -> dict[str, Any]:
                         "asked": {"SS": ["towner", "tthief"]},
                     },
                     *towner_lots,
-                    *(_lot_item(f"tc{i}", grams) for i in range(events)),
+                    *tcollectable,
                 ],
             )
             tlots = [str(lot["lot_id"]["S"]) for lot in towner_lots]
             clock.set_now(T0 + timedelta(hours=2))
 
-            # collect: the user's ripe lots are read first on both sides
+            # collect: with the lot ids GET /v1/forest listed, so neither side reads first
             route = "POST /v1/forest/collect"
 
             def design_collect(i: int) -> Any:
-                user = f"c{i}"
-                idem = IdempotencyKey(f"user:{user}|{route}", f"c-{i}", {"path": {}, "body": {}})
-                return forest.collect(ledger, user, idem)
+                user, ids = f"c{i}", [collectable[i]]
+                idem = IdempotencyKey(
+                    f"user:{user}|{route}", f"c-{i}", {"path": {}, "body": {"lot_ids": ids}}
+                )
+                return forest.collect(ledger, user, idem, None, ids)
 
             def textbook_collect(i: int) -> Any:
-                request = {"user_id": f"tc{i}", "route": route, "key": f"c-{i}", "body": {}}
+                ids = [str(tcollectable[i]["lot_id"]["S"])]
+                request = {"user_id": f"tc{i}", "route": route, "key": f"c-{i}", "body": {"lot_ids": ids}}
                 return textbook.collect(request=request)
 
             out["design"]["collect"] = _side(design_collect, design_collect, events)
