@@ -5,11 +5,8 @@ template, and again here); a reversal records the operator (the token's ``sub``)
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +15,7 @@ from reward_ledger.edge.http import entry_response, idempotency_key, json_respon
 from reward_ledger.edge.roles import operator
 from reward_ledger.ledger import reconcile_runs
 from reward_ledger.ledger.reversal import MAX_REASON, reverse
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 from reward_ledger.wiring import PRODUCT
 

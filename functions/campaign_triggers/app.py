@@ -7,14 +7,13 @@ the event is not retried for it. A malformed event fails (retried, then the DLQ)
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reward_ledger.campaigns.awards import evaluate
 from reward_ledger.campaigns.triggers import EVENT_MODELS, facts_of
 from reward_ledger.edge.events import parse_detail
 from reward_ledger.errors import ValidationFailed
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.runtime import ledger
 
 logger = Logger()

@@ -7,11 +7,8 @@ here (``reward_ledger.edge.roles``): staff act on the merchant of their ``mercha
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -20,6 +17,7 @@ from reward_ledger.campaigns.spec import ID_PATTERN, CampaignSpec
 from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
 from reward_ledger.edge.roles import merchant_actor, operator
 from reward_ledger.errors import ValidationFailed
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 
 logger = Logger()

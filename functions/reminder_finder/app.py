@@ -3,10 +3,9 @@ are delivered (marked sent; the table's stream publishes them as ``reminder.due`
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.wiring import PRODUCT
 
 logger = Logger()

@@ -2,13 +2,12 @@
 
 from typing import Any, Literal, get_args
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from reward_ledger.edge.http import caller_id, json_response, make_resolver, user_zone
+from reward_ledger.observability import Logger, Metrics, Tracer, correlation_paths
 from reward_ledger.reminders.models import REMINDER_NAMES
 from reward_ledger.reminders.prefs import Prefs, get_prefs, put_prefs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -69,6 +70,27 @@ def test_tracing_in_lambda_loads_xray_and_patches_botocore_on_the_first_traced_c
 def test_disabled_tracing_never_imports_the_xray_sdk() -> None:
     found = _probe(tracing=False)
     assert found == {"at_import": False, "loaded": False, "patched": []}
+
+
+def test_every_handler_takes_its_tracer_logger_and_metrics_from_observability() -> None:
+    """A handler importing Powertools' Tracer itself would pay the X-Ray SDK at import again."""
+    own = {"Tracer", "Logger", "Metrics"}
+    handlers = sorted((ROOT / "functions").glob("*/*.py"))
+    assert len(handlers) >= 27
+    for path in handlers:
+        tree = ast.parse(path.read_text())
+        imports = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+        direct = {
+            alias.name
+            for node in imports
+            if (node.module or "").startswith("aws_lambda_powertools")
+            for alias in node.names
+            if alias.name in own
+        }
+        assert not direct, f"{path.relative_to(ROOT)} imports {sorted(direct)} from Powertools"
+        builds = "tracer = Tracer()" in path.read_text()
+        from_observability = any(node.module == "reward_ledger.observability" for node in imports)
+        assert not builds or from_observability, path
 
 
 def _emf(out: str, name: str) -> list[dict[str, Any]]:

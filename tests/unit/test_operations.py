@@ -56,9 +56,14 @@ def test_every_project_metric_on_the_dashboard_and_in_alarms_is_emitted_by_the_c
 
 def test_every_alarm_pages_the_alert_topic() -> None:
     alarms = _resources("AWS::CloudWatch::Alarm")
-    assert {"LambdaThrottlesAlarm", "LedgerTableThrottlesAlarm", "Api5xxAlarm", "WorkerErrorsAlarm"} <= set(
-        alarms
-    )
+    assert {
+        "LambdaThrottlesAlarm",
+        "LedgerTableThrottlesAlarm",
+        "Api5xxAlarm",
+        "WorkerErrorsAlarm",
+        "ConsumerErrorsAlarm",
+        "PublisherIteratorAgeAlarm",
+    } <= set(alarms)
     for name, alarm in alarms.items():
         assert alarm["Properties"].get("AlarmActions") == [{"Ref": "AlertTopic"}], name
 
@@ -69,12 +74,21 @@ def test_every_dead_letter_queue_has_an_alarm_and_a_dashboard_line() -> None:
     dlqs = set()
     for resource in resources.values():
         props = resource.get("Properties") or {}
-        target = (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn") or (
-            props.get("DeadLetterQueue") or {}
-        ).get("TargetArn")
-        if isinstance(target, dict) and "Fn::GetAtt" in target:
-            dlqs.add(target["Fn::GetAtt"][0])
-    assert len(dlqs) >= 5
+        targets = [
+            (props.get("RedrivePolicy") or {}).get("deadLetterTargetArn"),  # a queue's redrive
+            (props.get("DeadLetterQueue") or {}).get("TargetArn"),  # a function's asynchronous DLQ
+        ]
+        for event in (props.get("Events") or {}).values():
+            event_props = event.get("Properties") or {}
+            targets.append((event_props.get("DeadLetterConfig") or {}).get("Arn"))  # an EventBridge rule's
+            on_failure = (event_props.get("DestinationConfig") or {}).get("OnFailure") or {}
+            targets.append(on_failure.get("Destination"))  # a stream mapping's on-failure destination
+        dlqs |= {
+            target["Fn::GetAtt"][0]
+            for target in targets
+            if isinstance(target, dict) and "Fn::GetAtt" in target
+        }
+    assert {"CampaignEventsDLQ", "PublisherDLQ", "ExpiryDLQ", "FundingEventsDLQ"} <= dlqs
     alarmed = {
         dim["Value"]["Fn::GetAtt"][0]
         for alarm in _resources("AWS::CloudWatch::Alarm").values()
@@ -84,3 +98,29 @@ def test_every_dead_letter_queue_has_an_alarm_and_a_dashboard_line() -> None:
     assert dlqs <= alarmed
     body = resources["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     assert all(f"${{{dlq}.QueueName}}" in body for dlq in dlqs)
+
+
+def test_every_worker_function_is_in_an_errors_alarm_and_on_the_dashboard() -> None:
+    """A function not behind the HTTP API (consumer, queue worker, schedule) has no client to see it fail."""
+    resources = sam_template()["Resources"]
+    workers = {
+        lid
+        for lid, resource in _resources("AWS::Serverless::Function").items()
+        if any(event["Type"] != "HttpApi" for event in (resource["Properties"].get("Events") or {}).values())
+    }
+    assert {"PublisherFunction", "CampaignTriggersFunction", "ReminderFinderFunction"} <= workers
+    watched = {
+        query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+        for alarm in _resources("AWS::CloudWatch::Alarm").values()
+        for query in alarm["Properties"].get("Metrics", [])
+        if "MetricStat" in query and query["MetricStat"]["Metric"]["MetricName"] == "Errors"
+    }
+    assert workers <= watched, f"no errors alarm for {workers - watched}"
+    body = json.loads(resources["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
+    on_dashboard = {
+        row[3].strip("${}")
+        for widget in body["widgets"]
+        for row in widget["properties"]["metrics"]
+        if row[:3] == ["AWS/Lambda", "Errors", "FunctionName"]
+    }
+    assert workers <= on_dashboard, f"no dashboard errors line for {workers - on_dashboard}"
