@@ -39,12 +39,11 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
     calls = results.setdefault("ddb_calls_per_event", {})
     cost = results.get("write_cost_per_event", {})
     for event in EVENTS:
-        if event in calls:
-            continue
+        # the feature bench's own figure wins over a derived one a partial run kept from an older file
         alias = next((a for a in ALIASES.get(event, ()) if a in calls), None)
         if alias is not None:
             calls[event] = calls[alias]
-        elif event in cost:
+        elif event not in calls and event in cost:
             calls[event] = cost[event]["calls"]
     table: dict[str, Any] = {}
     for event in EVENTS:

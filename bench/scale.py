@@ -236,10 +236,39 @@ def _scale(
     out += [
         f"| one campaign budget at {CAMPAIGN_STORM_RESULTS_PER_S:,} sponsored results/s | "
         f"{CAMPAIGN_STORM_RESULTS_PER_S:,} | {storm} | {_shards(policy, 'campaign')} |",
+    ]
+    merchants = results.get("merchants")
+    if merchants:
+        awards = merchants["storm"]
+        award_imbalance = awards["hottest_share"] / awards["ideal_share"]
+        award_storm = math.ceil(
+            CAMPAIGN_STORM_RESULTS_PER_S * BALANCE_ITEM_TX_WCU * award_imbalance / PARTITION_WCU_PER_S
+        )
+        out.append(
+            f"| one merchant campaign's budget at {CAMPAIGN_STORM_RESULTS_PER_S:,} awards/s "
+            f"(its own storm: {award_imbalance:.2f}x) | {CAMPAIGN_STORM_RESULTS_PER_S:,} | {award_storm} | "
+            f"{awards['budget_shards']} |"
+        )
+    out += [
         "",
         "A row whose need exceeds its configuration is a change to `data/ledger.toml` before that traffic",
         "(more shards only spread writes; reads of the balance sum them).",
         "",
+    ]
+    if merchants:
+        out += [
+            "### Merchant campaigns",
+            "",
+            f"Measured (`bench/bench_merchants.py`): an award is {merchants['award_calls']:g} DynamoDB call (its "
+            f"transaction); a trigger evaluated from an event is {merchants['evaluate_calls']:g} (the active "
+            f"registry's Query, then the award); a checkout redemption is {merchants['redemption_calls']:g} call, "
+            f"no read. In a storm of {awards['awards']:,} awards on one campaign the hottest item took "
+            f"{awards['hottest_share']:.3f} of the writes (ideal {awards['ideal_share']:.3f} over "
+            f"{awards['budget_shards']} budget shards). Their write units are not measured yet, so they are not "
+            "in the cost table above.",
+            "",
+        ]
+    out += [
         "### GSI write fan-out",
         "",
         "| event | GSI writes per event | HistoryIndex | ExpiryIndex | GSI writes/s at peak |",
@@ -259,7 +288,7 @@ def _scale(
     out += [
         "",
         f"HistoryIndex is keyed by user account, so its writes spread like users. ExpiryIndex is keyed by "
-        f"(UTC day, shard) over {shards} shards: at peak the collect path alone moves {expiry_gsi:,.0f} items/s "
+        f"expiry shard (not by day) over {shards} shards: at peak the collect path alone moves {expiry_gsi:,.0f} items/s "
         f"out of it, {expiry_gsi / shards:,.0f} per shard partition against {PARTITION_WCU_PER_S:,} WCU/s "
         f"(GSI back-pressure throttles the table's writes), so `expiry_shards` needs "
         f"{math.ceil(expiry_gsi / PARTITION_WCU_PER_S * imbalance)} or more at this scale.",
