@@ -29,6 +29,7 @@ from infra.openapi import SWAGGER_HTML
 from infra.ports import Stack
 from infra.replies import PROBLEM_JSON, Reply, json_reply, problem
 from infra.workers import FunctionError
+from reward_ledger.edge.identity import token_scopes
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -206,13 +207,14 @@ class Gateway:
             return refuse("the token has expired")
         except jwt.InvalidTokenError as exc:
             return refuse(f"invalid token: {exc}")
-        if route.scopes:
-            granted = claims.get("scope", claims.get("scp", ""))
-            owned = set(granted.split() if isinstance(granted, str) else granted or [])
-            if not owned & set(route.scopes):
-                return problem(
-                    403, "forbidden", "Forbidden", f"the route needs one of the scopes {list(route.scopes)}"
-                )
+        if not isinstance(claims, dict):
+            return refuse("the token's claims are not an object")
+        # AWS's authorizer reads `scope` and `scp` (not groups), the same way the handlers read them:
+        # a claim that is neither a string nor a list of strings grants nothing
+        if route.scopes and not token_scopes(claims, groups=False) & set(route.scopes):
+            return problem(
+                403, "forbidden", "Forbidden", f"the route needs one of the scopes {list(route.scopes)}"
+            )
         return {name: _claim_text(value) for name, value in claims.items()}
 
 
@@ -262,10 +264,11 @@ class _Handler(BaseHTTPRequestHandler):
                     reply = self.gateway.handle(
                         self.command, self.path, list(self.headers.items()), body, self.client_address[0]
                     )
-                except Exception as exc:  # a bug in the local stack itself, not in a handler
+                except Exception:  # a bug in the local stack itself, not in a handler
                     traceback.print_exc(file=sys.stderr)
+                    # the traceback goes to the stack's stderr, never to the client
                     reply = problem(
-                        500, "internal-error", "Local stack error", f"{type(exc).__name__}: {exc}"
+                        500, "internal-error", "Local stack error", "unexpected local stack error"
                     )
         self.send_response(reply.status)
         sent_type = False

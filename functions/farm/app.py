@@ -17,19 +17,19 @@ from reward_ledger.edge.http import (
     make_resolver,
     user_zone,
 )
+from reward_ledger.edge.identity import path_user_id
 from reward_ledger.edge.openapi import EntryReply, IdempotencyKeyHeader, WholeInt, one_of, responses
 from reward_ledger.friends import check_friend_id, require_friends
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.reminders.nudges import nudge
 from reward_ledger.runtime import ledger
-from reward_ledger.users import USER_ID_PATTERN
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 app = make_resolver()
 
-FriendId = Annotated[str, Path(pattern=USER_ID_PATTERN, description="the friend's user id")]
+FriendId = Annotated[str, Path(min_length=1, max_length=255, description="the friend's user id (any IdP id)")]
 
 
 class EmptyBody(StrictModel):
@@ -85,6 +85,7 @@ def post_feed(body: EmptyBody, key: IdempotencyKeyHeader) -> Response[str]:
 @tracer.capture_method
 def post_friend_feed(friend_id: FriendId, body: EmptyBody, key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
+    friend_id = path_user_id(friend_id)
     check_friend_id(user, friend_id)
     result = farm.feed(ledger(), user, friend_id, idempotency_key(app, body.model_dump()))
     _count("FriendMeals", result.replayed)
@@ -108,14 +109,16 @@ def post_donation(body: EggDonationBody, key: IdempotencyKeyHeader) -> Response[
 @tracer.capture_method
 def get_friend_chicken(friend_id: FriendId) -> Response[str]:
     user = caller_id(app)
-    require_friends(user, friend_id)
-    return json_response(200, {"friend_id": friend_id, **farm.chicken_view(ledger(), friend_id)})
+    friend = path_user_id(friend_id)
+    require_friends(user, friend)
+    return json_response(200, {"friend_id": friend_id, **farm.chicken_view(ledger(), friend)})
 
 
 @app.post("/v1/farm/friends/<friend_id>/nudges", summary="Remind a friend (once per friend per local day)")
 @tracer.capture_method
 def post_nudge(friend_id: FriendId, body: EmptyBody) -> Response[str]:
     user = caller_id(app)
+    friend_id = path_user_id(friend_id)
     check_friend_id(user, friend_id)
     result = nudge(ledger(), user, friend_id, user_zone(app), idempotency_key(app, body.model_dump()))
     _count("Nudges", result.replayed)

@@ -17,19 +17,19 @@ from reward_ledger.edge.http import (
     make_resolver,
     user_zone,
 )
+from reward_ledger.edge.identity import path_user_id
 from reward_ledger.edge.openapi import EntryReply, IdempotencyKeyHeader, Reply, WholeInt, one_of, responses
 from reward_ledger.forest.config import MAX_LOTS_PER_COLLECT
 from reward_ledger.friends import check_friend_id, require_friends
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
-from reward_ledger.users import USER_ID_PATTERN
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 app = make_resolver()
 
-FriendId = Annotated[str, Path(pattern=USER_ID_PATTERN, description="the friend's user id")]
+FriendId = Annotated[str, Path(min_length=1, max_length=255, description="the friend's user id (any IdP id)")]
 LOT_ID_PATTERN = r"^[0-9]{8}T[0-9]{6}Z-[a-z2-7]{16}-[0-9]{1,9}-[0-9]{1,3}$"
 
 
@@ -108,6 +108,7 @@ def get_forest() -> Response[str]:
 @tracer.capture_method
 def get_friend_forest(friend_id: FriendId) -> Response[str]:
     user = caller_id(app)
+    friend_id = path_user_id(friend_id)
     require_friends(user, friend_id)
     return json_response(200, forest.friend_lots(user, friend_id))
 
@@ -134,6 +135,7 @@ def post_collect(body: CollectBody, key: IdempotencyKeyHeader) -> Response[str]:
 @tracer.capture_method
 def post_steal(friend_id: FriendId, body: StealBody, key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
+    friend_id = path_user_id(friend_id)
     check_friend_id(user, friend_id)
     result = forest.steal(ledger(), user, friend_id, body.lot_id, idempotency_key(app, body.model_dump()))
     _count("OxygenStolen", result.replayed, int((result.response or {}).get("stolen", 0)))
@@ -148,6 +150,7 @@ def post_steal(friend_id: FriendId, body: StealBody, key: IdempotencyKeyHeader) 
 @tracer.capture_method
 def post_water(friend_id: FriendId, body: WaterBody, key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
+    friend_id = path_user_id(friend_id)
     check_friend_id(user, friend_id)
     result = forest.water(ledger(), user, friend_id, body.amount, idempotency_key(app, body.model_dump()))
     _count("Waterings", result.replayed)

@@ -8,17 +8,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from reward_ledger.edge.http import caller_id, json_response, make_resolver
+from reward_ledger.edge.identity import path_user_id
 from reward_ledger.edge.openapi import Reply, responses
 from reward_ledger.friends import befriend, list_friends, unfriend
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
-from reward_ledger.users import USER_ID_PATTERN
+from reward_ledger.users import public_user_id
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 app = make_resolver()
 
-FriendId = Annotated[str, Path(pattern=USER_ID_PATTERN, description="the other user's id")]
+FriendId = Annotated[str, Path(min_length=1, max_length=255, description="the other user's id (any IdP id)")]
 
 
 class Friendship(Reply):
@@ -31,11 +32,11 @@ class Friendship(Reply):
 @app.put(
     "/v1/friends/<friend_id>",
     summary="Ask to be friends (mutual once both sides asked)",
-    responses=responses(Friendship),
+    responses=responses(Friendship, problems=[429]),
 )
 @tracer.capture_method
 def put_friend(friend_id: FriendId) -> Response[str]:
-    status = befriend(caller_id(app), friend_id)
+    status = befriend(caller_id(app), path_user_id(friend_id))
     metrics.add_metric(name="FriendRequests", unit=MetricUnit.Count, value=1)
     return json_response(200, Friendship(friend_id=friend_id, status=status))
 
@@ -43,13 +44,15 @@ def put_friend(friend_id: FriendId) -> Response[str]:
 @app.get("/v1/friends", summary="Your friends, the requests you sent and the requests to answer")
 @tracer.capture_method
 def get_friends() -> Response[str]:
-    return json_response(200, {"friends": list_friends(caller_id(app))})
+    # the ledger holds encoded ids; the API names users as their tokens do, so a listed id works in a path
+    listed = [{**row, "friend_id": public_user_id(row["friend_id"])} for row in list_friends(caller_id(app))]
+    return json_response(200, {"friends": listed})
 
 
 @app.delete("/v1/friends/<friend_id>", summary="Remove a friendship (or a request) on both sides")
 @tracer.capture_method
 def delete_friend(friend_id: FriendId) -> Response[str]:
-    unfriend(caller_id(app), friend_id)
+    unfriend(caller_id(app), path_user_id(friend_id))
     metrics.add_metric(name="Unfriended", unit=MetricUnit.Count, value=1)
     return json_response(200, {"friend_id": friend_id, "status": "removed"})
 

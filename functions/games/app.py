@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
+from reward_ledger.cap_zones import cap_zone
 from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import (
     REPLAYED_HEADER,
@@ -95,7 +96,7 @@ def list_games() -> Response[str]:
     responses=responses(
         SessionOpened,
         201,
-        problems=[404],
+        problems=[404, 429],
         links={
             "submitResult": link(
                 "post_result_v1_games_sessions__session_id__result_post",
@@ -112,6 +113,7 @@ def post_session(
 ) -> Response[str]:
     user = caller_id(app)
     idem = idempotency_key(app, body.model_dump())
+    cap_zone(user, user_zone(app))  # recorded on first use: the result's cap day follows the record
     opened = open_session(user, game_id, idem, level=body.level)
     metrics.add_metric("GameSessionsOpened", MetricUnit.Count, 0 if opened.replayed else 1)
     headers = {REPLAYED_HEADER: "true"} if opened.replayed else None
@@ -141,7 +143,7 @@ def post_result(
             duration_ms=body.duration_ms,
             signature=body.signature,
             device_id=x_device_id,
-            tz=user_zone(app),
+            tz=cap_zone(user, user_zone(app)),
         ),
         idem,
     )

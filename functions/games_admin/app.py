@@ -2,8 +2,8 @@
 POST /v1/admin/held-rewards/{entry_id}/approve|reject.
 
 Normal user tokens cannot reach it: the route requires the ``ledger/admin`` scope at the JWT
-authorizer (template) and the handler checks it again (``scope`` or ``cognito:groups`` claim). The
-resolving entry records the operator (``actor``) and the note: the audit trail.
+authorizer (template) and the handler checks it again (``scope``, ``scp`` or the configured group
+claim, read by ``edge/identity.token_scopes``). The resolving entry records the operator (``actor``) and the note: the audit trail.
 """
 
 from datetime import date

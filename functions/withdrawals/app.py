@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
+from reward_ledger.cap_zones import cap_zone
 from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import (
     caller_id,
@@ -83,7 +84,7 @@ def enqueue(withdrawal_id: str) -> None:
 def post_withdrawal(body: Annotated[WithdrawalRequest, Body()], key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
     idem = idempotency_key(app, body.model_dump())
-    result = request_withdrawal(ledger(), user, body.amount, idem, tz=user_zone(app))
+    result = request_withdrawal(ledger(), user, body.amount, idem, tz=cap_zone(user, user_zone(app)))
     current = withdrawal_status(ledger(), user, result.entry_id) if result.replayed else None
     if current is None or current.status == "pending":
         try:

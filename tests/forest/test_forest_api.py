@@ -62,7 +62,8 @@ def test_unknown_category_grants_nothing_and_is_not_an_error(forest_api: Api, le
     [
         {"amount": 1.5},
         {"amount": "100"},
-        {"user_id": "a/b"},
+        {"user_id": "a\nb"},  # a control character (a "/" is an IdP id like any other: encoded)
+        {"user_id": ""},
         {"occurred_at": "yesterday"},
         {"occurred_at": "2026-03-10T02:00:00"},  # no zone
         {"time_zone": "Mars/Olympus"},

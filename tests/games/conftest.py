@@ -36,10 +36,11 @@ def advance(**delta: float) -> None:
 class Player:
     """Opens sessions and submits signed results through the games function."""
 
-    def __init__(self, api: Api, user: str = "alice", device: str | None = None) -> None:
+    def __init__(self, api: Api, user: str = "alice", device: str | None = "") -> None:
         self.api = api
         self.user = user
-        self.device = device
+        # one device per player unless a test shares one (a result without a device id is held)
+        self.device = f"dev-{user}" if device == "" else device
 
     def open(
         self, game: str = "puzzle", *, idem: str | None = None

@@ -245,8 +245,16 @@ def test_daily_cap_clamps_then_refuses_and_resets_the_next_local_day(
 def test_the_cap_follows_the_users_time_zone(games_api: Api, games_ledger: Ledger) -> None:
     # 2026-06-01 23:30 in Berlin is already 06-02 in Shanghai: same UTC instant, other local day
     clock.set_now(T0.replace(hour=21, minute=30))
-    player = Player(games_api)
-    _, opened, _ = player.open()
+    berlin = {"sub": "alice", "zoneinfo": "Europe/Berlin"}
+    _, opened, _ = games_api.call(  # first use: Berlin is recorded as the zone the caps follow
+        "POST",
+        "/v1/games/puzzle/sessions",
+        route="/v1/games/{game_id}/sessions",
+        path_parameters={"game_id": "puzzle"},
+        body={},
+        headers={"Idempotency-Key": key()},
+        claims=berlin,
+    )
     advance(seconds=30)
     sid = opened["session_id"]
     status, _, _ = games_api.call(
@@ -255,8 +263,8 @@ def test_the_cap_follows_the_users_time_zone(games_api: Api, games_ledger: Ledge
         route="/v1/games/sessions/{session_id}/result",
         path_parameters={"session_id": sid},
         body={"score": 500, "duration_ms": 30_000, "signature": sign(SECRET, sid, 500, 30_000)},
-        headers={"Idempotency-Key": key()},
-        claims={"sub": "alice", "zoneinfo": "Europe/Berlin"},
+        headers={"Idempotency-Key": key(), "X-Device-Id": "phone-1"},
+        claims=berlin,
     )
     assert status == 201
     assert DailyPlay.get("GDAY#alice", "2026-06-01").earned == 8

@@ -46,7 +46,7 @@ def test_funding_event_reusing_an_id_with_another_amount_is_refused(accounts_api
         {"funding_id": "x", "user_id": "alice", "amount": 1.5},
         {"funding_id": "x", "user_id": "alice", "amount": -3},
         {"funding_id": "x", "user_id": "alice", "amount": "100"},
-        {"funding_id": "x", "user_id": "al/ice", "amount": 100},
+        {"funding_id": "x", "user_id": "al\u0000ice", "amount": 100},  # control character ("al/ice" encodes)
         {"funding_id": "", "user_id": "alice", "amount": 100},
         {"user_id": "alice", "amount": 100},
     ],

@@ -296,7 +296,7 @@ def test_a_game_result_pays_cash_and_a_withdrawal_completes_through_the_worker_q
             f"/v1/games/sessions/{session_id}/result",
             {"score": score, "duration_ms": duration_ms, "signature": signature},
             user=user,
-            headers={"Idempotency-Key": "r-1"},
+            headers={"Idempotency-Key": "r-1", "X-Device-Id": "phone-1"},
         )
         assert result.status == 201, result.body
         assert result.body["status"] == "credited"

@@ -88,7 +88,7 @@ def submit(client: Client, user: str, session_id: str, score: int = 900, duratio
         f"/v1/games/sessions/{session_id}/result",
         {"score": score, "duration_ms": duration_ms, "signature": signature},
         user=user,
-        headers={"Idempotency-Key": uuid.uuid4().hex},
+        headers={"Idempotency-Key": uuid.uuid4().hex, "X-Device-Id": f"dev-{user}"},
     )
     assert result.status == 201, result.body
     return result.body

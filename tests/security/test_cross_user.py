@@ -38,7 +38,8 @@ class Users:
         self.a, self.b = f"victim-{tag}", f"intruder-{tag}"
 
     def post(self, user: str, path: str, body: Any = None, key: str | None = None) -> Reply:
-        headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+        # each user on their own device (a game result without a device id is held)
+        headers = {"Idempotency-Key": key or uuid.uuid4().hex, "X-Device-Id": f"dev-{user}"}
         return self.client.call("POST", path, {} if body is None else body, user=user, headers=headers)
 
     def clock(self, instant: datetime) -> None:

@@ -102,7 +102,7 @@ def test_daily_box_cap_per_user_and_local_day(seeds_api: Api) -> None:
         },
         {
             "payment_id": "p",
-            "user_id": "a/b",
+            "user_id": "a\tb",  # a control character ("a/b" is an encodable IdP id)
             "amount": 100,
             "category": "offline",
             "occurred_at": "2026-11-23T00:00:00Z",

@@ -29,6 +29,7 @@ class RetryPolicy(StrictModel):
 class TimeSettings(StrictModel):
     default_timezone: str
     expiry_shards: PositiveInt
+    zone_change_days: PositiveInt = 30
 
 
 class AccountPolicy(StrictModel):

@@ -124,10 +124,22 @@ class OutOfStock(LedgerError):
     status = 422
 
 
+class PayloadTooLarge(LedgerError):
+    slug = "payload-too-large"
+    title = "Payload too large"
+    status = 413
+
+
 class RateLimited(LedgerError):
+    """Too many requests; ``retry_after`` (seconds) becomes the ``Retry-After`` header."""
+
     slug = "rate-limited"
     title = "Too many requests"
     status = 429
+
+    def __init__(self, detail: str, *, retry_after: int = 1, **context: Any) -> None:
+        super().__init__(detail, **context)
+        self.retry_after = max(1, retry_after)
 
 
 class RetriesExhausted(LedgerError):

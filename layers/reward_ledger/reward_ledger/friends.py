@@ -1,8 +1,9 @@
 """Mutual friendships: both sides ask; friend actions (steal, water, feed) need both to have asked.
 
-One item per pair (``pk=FRIENDS#<a>#<b>`` with a < b) holds the set of users who asked. Asking is one
-``UpdateItem`` adding the caller to the set (``ALL_NEW``): atomic, naturally idempotent, and two users
-asking at the same moment still end up friends (no read-then-write race). A friend action carries
+One item per pair (``pk=FRIENDS#<a>#<b>`` with a < b) holds the set of users who asked. A new ask adds
+the caller to the set and counts against the ``friend_requests`` rate limit in one transaction (asking
+again counts nothing); two users asking at the same moment still end up friends (no read-then-write
+race). A friend action carries
 :func:`mutual_guard` (a ``ConditionCheck`` on the pair item) inside its own ledger transaction, so the
 check costs no extra call and cannot be raced.
 
@@ -24,6 +25,7 @@ from reward_ledger import clock
 from reward_ledger.errors import Forbidden, NotFound, ValidationFailed
 from reward_ledger.ledger import Guard
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.rate_limits import RateCharge, write_charged
 from reward_ledger.users import USER_ID
 
 MAX_LISTED = 500  # friends, requests and invitations listed by GET /v1/friends
@@ -61,24 +63,36 @@ def pair_key(a: str, b: str) -> str:
 
 
 def check_friend_id(user_id: str, friend_id: str) -> None:
-    if not USER_ID.match(friend_id):
+    if not USER_ID.fullmatch(friend_id):
         raise ValidationFailed("friend_id must be 1..128 characters of [A-Za-z0-9_.@:-]")
     if friend_id == user_id:
         raise ValidationFailed("you cannot befriend yourself")
 
 
 def befriend(user_id: str, friend_id: str) -> Literal["requested", "friends"]:
-    """``user_id`` asks ``friend_id``; ``friends`` once both have asked (one UpdateItem)."""
+    """``user_id`` asks ``friend_id``; ``friends`` once both have asked.
+
+    A new ask adds the caller to the pair's set and counts against the caller's ``friend_requests``
+    rate limit in one transaction (429 past it); asking again changes and counts nothing. The answer
+    reads the pair back (consistent), so two users asking at once still both see ``friends``.
+    """
     check_friend_id(user_id, friend_id)
     _ensure_edges(
         user_id, friend_id
     )  # first: an edge without its pair is not listed, the reverse would hide it
+    now = clock.now()
     item = Friendship(pk=pair_key(user_id, friend_id), sk="PAIR")
-    item.update(
-        actions=[Friendship.asked.add({user_id}), Friendship.updated_at.set(clock.iso(clock.now()))],
-        add_version_condition=False,
+    new_ask = Friendship.asked.does_not_exist() | ~Friendship.asked.contains(user_id)
+    write_charged(
+        RateCharge("friend_requests", user_id, now),
+        lambda tx: tx.update(
+            item,
+            actions=[Friendship.asked.add({user_id}), Friendship.updated_at.set(clock.iso(now))],
+            condition=new_ask,
+        ),
     )
-    return "friends" if friend_id in (item.asked or set()) else "requested"
+    asked = Friendship.get(item.pk, "PAIR", consistent_read=True).asked or set()
+    return "friends" if friend_id in asked else "requested"
 
 
 def _ensure_edges(user_id: str, friend_id: str) -> None:

@@ -12,7 +12,7 @@ from reward_ledger.ledger import (
     Leg,
     external_account,
 )
-from reward_ledger.users import USER_ID_PATTERN, WALLET_ASSET, wallet_account
+from reward_ledger.users import WALLET_ASSET, UserId, wallet_account
 
 
 class WalletFunded(BaseModel):
@@ -21,7 +21,7 @@ class WalletFunded(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     funding_id: str = Field(min_length=1, max_length=128)
-    user_id: str = Field(pattern=USER_ID_PATTERN)
+    user_id: UserId
     amount: StrictInt = Field(gt=0, le=10**12)
 
 

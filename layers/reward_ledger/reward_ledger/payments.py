@@ -34,7 +34,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.profiles import stored_zone
-from reward_ledger.users import USER_ID_PATTERN
+from reward_ledger.users import UserId
 
 O2_ISSUER = external_account("payments", "O2")
 FEED_ISSUER = external_account("payments", "FEED")
@@ -60,7 +60,7 @@ class PaymentCompleted(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     payment_id: str = Field(min_length=1, max_length=128)
-    user_id: str = Field(pattern=USER_ID_PATTERN)
+    user_id: UserId
     amount: StrictInt = Field(ge=0, le=10**12)
     category: str = Field(min_length=1, max_length=64)
     occurred_at: AwareDatetime

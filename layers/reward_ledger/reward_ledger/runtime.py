@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from reward_ledger import cap_zones
 from reward_ledger.ledger import Ledger
 from reward_ledger.sweep import Sweeper
 from reward_ledger.wiring import PRODUCT
@@ -26,3 +27,4 @@ def new_environment() -> None:
     in-process tests start one per test, so no memo outlives its test)."""
     ledger.cache_clear()
     sweeper.cache_clear()
+    cap_zones.forget_known()

@@ -17,7 +17,19 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from reward_ledger import charity, farm, forest, friends, profiles, rentals, savings, seeds, sweep
+from reward_ledger import (
+    cap_zones,
+    charity,
+    farm,
+    forest,
+    friends,
+    profiles,
+    rate_limits,
+    rentals,
+    savings,
+    seeds,
+    sweep,
+)
 from reward_ledger.campaigns import models as campaign_models
 from reward_ledger.campaigns import vouchers
 from reward_ledger.games import antifraud, review, rewards, sessions, withdrawals
@@ -63,6 +75,8 @@ PRODUCT = Wiring(
     models=(
         *CORE_MODELS,
         profiles.Profile,
+        cap_zones.CapZone,
+        rate_limits.RateWindow,
         friends.Friendship,
         friends.FriendEdge,
         reminders.Reminder,

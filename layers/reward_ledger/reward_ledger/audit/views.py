@@ -6,10 +6,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from reward_ledger import clock
-from reward_ledger.errors import NotFound
-from reward_ledger.ledger import Ledger
+from reward_ledger.errors import NotFound, ValidationFailed
+from reward_ledger.ledger import Account, Ledger
 from reward_ledger.ledger.core import resolution_id
 from reward_ledger.ledger.journal import balance_at, journal_page, parse_account, parse_instant
+from reward_ledger.users import encode_user_id
+
+USER_OWNER = "user:"
 
 
 def entry_view(ledger: Ledger, entry_id: str) -> dict[str, Any]:
@@ -40,15 +43,29 @@ def entry_view(ledger: Ledger, entry_id: str) -> dict[str, Any]:
     return view
 
 
+def path_account(text: str) -> Account:
+    """The account a path names. A user's account names the user as every path does, by the id their
+    token carries (``user:auth0|5f7c/wallet/CNY``), encoded here as the edge encodes a ``sub``; the
+    answer's ``account`` is the account as stored (``user:auth0:7C5f7c/wallet/CNY``)."""
+    text = unquote(text)
+    owner, slash, rest = text.partition("/")
+    if owner.startswith(USER_OWNER) and slash:
+        try:
+            owner = USER_OWNER + encode_user_id(owner.removeprefix(USER_OWNER))
+        except ValueError as exc:
+            raise ValidationFailed(f"account {text!r}: {exc}") from exc
+    return parse_account(f"{owner}/{rest}" if slash else owner)
+
+
 def account_balance(account_text: str, at_text: str | None) -> dict[str, Any]:
     """``account``'s balance as of ``at`` (default now), summed from its journal."""
-    account = parse_account(unquote(account_text))
+    account = path_account(account_text)
     at = parse_instant(at_text) if at_text else clock.now()
     return {"account": str(account), "balance": balance_at(account, at), "at": clock.iso(at)}
 
 
 def account_history(account_text: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    account = parse_account(unquote(account_text))
+    account = path_account(account_text)
     lines, next_cursor = journal_page(account, limit=limit, cursor=cursor)
     return {
         "account": str(account),

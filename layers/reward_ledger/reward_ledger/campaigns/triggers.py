@@ -15,16 +15,21 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from reward_ledger.campaigns.awards import TriggerFacts
 from reward_ledger.campaigns.spec import ID_PATTERN
-from reward_ledger.users import USER_ID_PATTERN
+from reward_ledger.users import USER_ID_PATTERN, UserId
 
 
 class _Event(BaseModel):
+    """An event of this ledger's own features: ``user_id`` is already the encoded id they hold."""
+
     model_config = ConfigDict(extra="ignore")
 
     user_id: str = Field(pattern=USER_ID_PATTERN)
 
 
 class PaymentAtMerchant(_Event):
+    """The payments domain names users by their IdP id, as tokens do: encoded as the edge encodes it."""
+
+    user_id: UserId
     payment_id: str = Field(min_length=1, max_length=128)
     merchant_id: str = Field(pattern=ID_PATTERN)
     amount: StrictInt = Field(gt=0, le=10**12)

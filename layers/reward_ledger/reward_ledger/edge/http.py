@@ -3,6 +3,8 @@
 * Errors are RFC 9457 ``application/problem+json`` with a stable ``type`` slug (see ``errors.py``).
 * The caller is the verified JWT's ``sub`` (API Gateway's JWT authorizer puts the claims in the request
   context); a body never names the user.
+* A body is screened (size, media type, JSON depth, integer length) before routing (``edge/body.py``)
+  and the ``sub`` is encoded into an account-safe user id (``edge/identity.py``).
 * Every POST needs an ``Idempotency-Key``; keys are scoped per user and route, and a replay answers the
   first status and body with ``Idempotent-Replayed: true``.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfoNotFoundError
@@ -19,28 +21,38 @@ from zoneinfo import ZoneInfoNotFoundError
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
-    OpenAPIRequestValidationMiddleware,
-)
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from reward_ledger.clock import zone
 from reward_ledger.config import ledger_settings
+from reward_ledger.edge.body import screen_problem
+from reward_ledger.edge.identity import caller_user_id
 from reward_ledger.edge.openapi import KEY_PATTERN
 from reward_ledger.edge.openapi import PROBLEM_JSON as PROBLEM_JSON
 from reward_ledger.edge.openapi import REPLAYED_HEADER as REPLAYED_HEADER
-from reward_ledger.errors import LedgerError, Unauthorized, UnsupportedMediaType, ValidationFailed
+from reward_ledger.errors import LedgerError, RateLimited, ValidationFailed
 from reward_ledger.ledger.entries import EntryResult, IdempotencyKey
 from reward_ledger.observability import count_refusal
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_KEY_PATTERN = re.compile(KEY_PATTERN)
+_KEY_PATTERN = re.compile(KEY_PATTERN)  # fullmatch: "key\n" is not "key"
 
 
-def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[str]:
-    body = {"type": slug, "title": title, "status": status, "detail": detail, **extra}
-    return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body))
+def problem_body(status: int, slug: str, title: str, detail: str, **extra: Any) -> str:
+    return json.dumps({"type": slug, "title": title, "status": status, "detail": detail, **extra})
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> Response[str]:
+    body = problem_body(status, slug, title, detail, **extra)
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=body, headers=headers)
+
+
+def error_headers(exc: LedgerError) -> dict[str, str] | None:
+    """Headers an error answers with: ``Retry-After`` on a 429."""
+    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
 
 
 def _validation_detail(errors: Any) -> list[dict[str, Any]]:
@@ -51,24 +63,35 @@ def _validation_detail(errors: Any) -> list[dict[str, Any]]:
     return details
 
 
-class _JsonBodies(OpenAPIRequestValidationMiddleware):
-    """A body is JSON or refused with 415 (Powertools would parse forms and fail on a bad multipart)."""
+class EdgeResolver(APIGatewayHttpResolver):
+    """The HTTP API resolver of every function.
 
-    def _get_body(self, app: Any) -> dict[str, Any]:
-        content_type = (app.current_event.headers or {}).get("content-type", "").strip().lower()
-        if content_type and not content_type.startswith("application/json"):
-            raise UnsupportedMediaType(f"send the body as application/json, not {content_type[:64]}")
-        body: dict[str, Any] = super()._get_body(app)
-        return body
-
-
-class _Resolver(APIGatewayHttpResolver):
-    """Path parameters as the client meant them: Powertools matches the raw (percent-encoded) path, so
-    ``/v1/friends/a%3Ab`` would reach the handler as ``a%3Ab`` instead of ``a:b``. Bodies: ``_JsonBodies``."""
+    * The body is screened (``edge/body.py``) before any route runs: the one place a body is refused
+      for its size, media type (415), depth or integer literals.
+    * Path parameters as the client meant them: Powertools matches the raw (percent-encoded) path, so
+      ``/v1/friends/a%3Ab`` would reach the handler as ``a%3Ab`` instead of ``a:b``.
+    """
 
     def __init__(self) -> None:
         super().__init__(enable_validation=True)
-        self._request_validation_middleware = _JsonBodies()
+        # The child logger is made here, when the handler module builds its resolver under its own
+        # POWERTOOLS_SERVICE_NAME, so it hangs under that function's logger whatever else the process
+        # imported first (a module-level child would belong to the first service that imported this module).
+        self.edge_logger = Logger(child=True)
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        refused = screen_problem(event) if isinstance(event, MutableMapping) else None
+        if refused is None:
+            return super().resolve(event, context)
+        self.edge_logger.info(
+            "request body refused", extra={"problem": refused.slug, "detail": refused.detail}
+        )
+        return {
+            "statusCode": refused.status,
+            "headers": {"Content-Type": PROBLEM_JSON},
+            "body": problem_body(refused.status, refused.slug, refused.title, refused.detail),
+            "isBase64Encoded": False,
+        }
 
     def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
         return {name: unquote(value) for name, value in match.groupdict().items()}
@@ -76,17 +99,14 @@ class _Resolver(APIGatewayHttpResolver):
 
 def make_resolver() -> APIGatewayHttpResolver:
     """An HTTP API v2 resolver with validation (OpenAPI) and the project's problem+json errors."""
-    # The child logger is made here, when the handler module builds its resolver under its own
-    # POWERTOOLS_SERVICE_NAME, so it hangs under that function's logger whatever else the process imported
-    # first (a module-level child would belong to the first service that imported this module).
-    logger = Logger(child=True)
-    app = _Resolver()
+    app = EdgeResolver()
+    logger = app.edge_logger
 
     @app.exception_handler(LedgerError)
     def _domain_error(exc: LedgerError) -> Response[str]:
         logger.info("request refused", extra={"problem": exc.slug, "detail": exc.detail})
         count_refusal(exc.slug)
-        return problem(exc.status, exc.slug, exc.title, exc.detail)
+        return problem(exc.status, exc.slug, exc.title, exc.detail, error_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[str]:
@@ -113,13 +133,8 @@ def make_resolver() -> APIGatewayHttpResolver:
 
 
 def caller_id(app: APIGatewayHttpResolver) -> str:
-    """The user id from the verified token's ``sub`` claim; 401 when there is none."""
-    request_context = app.current_event.raw_event.get("requestContext") or {}
-    claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
-    sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub or len(sub) > 128 or "/" in sub:
-        raise Unauthorized("a valid bearer token is required")
-    return sub
+    """The caller's account-safe user id, encoded from the verified token's ``sub``; 401 when unusable."""
+    return caller_user_id(claims(app))
 
 
 def claims(app: APIGatewayHttpResolver) -> Mapping[str, Any]:
@@ -155,7 +170,7 @@ def idempotency_key(app: APIGatewayHttpResolver, payload: Mapping[str, Any]) -> 
     key = headers.get(IDEMPOTENCY_HEADER.lower())
     if key is None:
         raise ValidationFailed(f"the {IDEMPOTENCY_HEADER} header is required on every POST")
-    if not _KEY_PATTERN.match(key):
+    if not isinstance(key, str) or not _KEY_PATTERN.fullmatch(key):
         raise ValidationFailed(f"{IDEMPOTENCY_HEADER} must be 1..128 characters of [A-Za-z0-9_.:-]")
     path_params = dict(app.current_event.path_parameters or {})
     scope = f"user:{caller_id(app)}|{route_key(app)}"

@@ -27,9 +27,9 @@ MAX_KEY_LENGTH = 128
 REPLAYED_HEADER = "Idempotent-Replayed"
 # Every route can answer these: a body, path or query the schema refuses; a missing or bad token.
 EVERY_ROUTE = (400, 401)
-# Every POST can also answer these: a reused key with another body; a body that is not JSON;
-# contention outlasting the retries.
-EVERY_POST = (409, 415, 503)
+# Every POST can also answer these: a reused key with another body; a body too large or not JSON
+# (``edge/body.py``); contention outlasting the retries.
+EVERY_POST = (409, 413, 415, 503)
 
 
 def problem_slugs() -> dict[str, int]:

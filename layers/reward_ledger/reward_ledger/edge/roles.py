@@ -3,8 +3,9 @@
 The authorizer in ``template.yaml`` already refuses a token without the route's scopes
 (``AuthorizationScopes``); the handler checks once more, because a route can be reached through another
 route's function and because a merchant's staff must act on their own merchant only, which no scope
-says. Scope parsing lives here alone (:func:`granted_scopes`), so that every role check reads the same
-claims.
+says. Scopes are read by ``edge/identity.token_scopes`` alone (``scope``, ``scp`` as a string or a list,
+and the group claim of ``data/edge.toml``, whose ``ledger-admin`` group grants ``ledger/admin``), so that
+every role check reads the same claims.
 """
 
 from __future__ import annotations
@@ -16,30 +17,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from reward_ledger.edge.http import caller_id, claims
+from reward_ledger.edge.identity import token_scopes
 from reward_ledger.errors import Forbidden
 
 ADMIN_SCOPE = "ledger/admin"
 MERCHANT_SCOPE = "ledger/merchant"
-#: a Cognito group that counts as the admin scope (operators signed in to the console)
-ADMIN_GROUP = "ledger-admin"
 MERCHANT_CLAIM = "merchant_id"
-
-
-def _words(value: Any) -> set[str]:
-    """A claim as a set of words: ``"a b"``, ``"[a b]"`` (the authorizer's text form of a list) or a list."""
-    if isinstance(value, str):
-        return set(value.strip("[]").replace(",", " ").split())
-    if isinstance(value, list | tuple):
-        return {str(v) for v in value}
-    return set()
-
-
-def granted_scopes(found: Mapping[str, Any]) -> set[str]:
-    """Every scope the token grants: the ``scope`` claim, plus ``ledger/admin`` for the admin group."""
-    scopes = _words(found.get("scope"))
-    if ADMIN_GROUP in _words(found.get("cognito:groups")):
-        scopes.add(ADMIN_SCOPE)
-    return scopes
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +44,7 @@ class Actor:
 def _actor(app: APIGatewayHttpResolver) -> tuple[str, set[str], Mapping[str, Any]]:
     user = caller_id(app)
     found = claims(app)
-    return user, granted_scopes(found), found
+    return user, set(token_scopes(found)), found
 
 
 def operator(app: APIGatewayHttpResolver) -> Actor:

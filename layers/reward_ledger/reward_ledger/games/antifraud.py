@@ -3,7 +3,8 @@
 * implausible numbers: score above the game's maximum or its maximum score rate, a duration outside the
   game's range, or a duration longer than the session has been open (checked by the session guard);
 * rate: more than ``results_per_window`` results by one user inside one window of ``window_seconds``;
-* device: one ``X-Device-Id`` used by more than ``max_accounts_per_device`` accounts.
+* device: one ``X-Device-Id`` used by more than ``max_accounts_per_device`` accounts, or no
+  ``X-Device-Id`` at all (``hold_without_device``): a signal the client may leave out would be no rule.
 
 The rate and device rules are counter items written by the same transaction that pays, with their
 limits as conditions, so the happy path still costs one round trip; a failed condition cancels the

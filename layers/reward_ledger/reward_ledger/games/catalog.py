@@ -84,6 +84,7 @@ class AntifraudSettings(StrictModel):
     results_per_window: PositiveInt
     window_seconds: PositiveInt
     max_accounts_per_device: PositiveInt
+    hold_without_device: bool = True
 
 
 class RiskSettings(StrictModel):

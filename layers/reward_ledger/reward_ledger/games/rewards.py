@@ -156,6 +156,8 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
         boost_on=campaign is not None and not ledger.memo.marked(DRY_TOPIC, campaign.campaign_id, now),
         reasons=implausible(found, result.score, result.duration_ms),
     )
+    if not result.device_id and config().antifraud.hold_without_device:
+        plan.reasons.append("no-device")
     if result.duration_ms > reminder_ms:
         plan.past_reminder, plan.watch_reminder = True, False
     cash = cash_account(result.user_id)

@@ -19,14 +19,15 @@ from functools import cache
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, Expired, Forbidden, LedgerError, NotFound
 from reward_ledger.games.catalog import Game, config, game, is_game_id
-from reward_ledger.ledger import Guard, IdempotencyKey, response_code
+from reward_ledger.ledger import Guard, IdempotencyKey
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.rate_limits import RateCharge, write_charged
 
 LOCAL_SECRET_DEFAULT = "local-game-secret"  # noqa: S105 - the documented local default (CONTRACT.md)
 
@@ -100,11 +101,9 @@ def open_session(user_id: str, game_id: str, idem: IdempotencyKey, level: int | 
         level=level,
         ttl=int((expires + timedelta(days=7)).timestamp()),
     )
-    try:
-        item.save(condition=GameSession.pk.does_not_exist())
-    except PutError as exc:
-        if response_code(exc) != "ConditionalCheckFailedException":
-            raise
+    # the session and the user's opening-rate counter in one transaction (rate_limits.py)
+    charge = RateCharge("game_sessions", user_id, now)
+    if not write_charged(charge, lambda tx: tx.save(item, condition=GameSession.pk.does_not_exist())):
         try:
             first = GameSession.get(session_key(session_id), "SESSION", consistent_read=True)
         except DoesNotExist:  # pragma: no cover - the condition said it exists

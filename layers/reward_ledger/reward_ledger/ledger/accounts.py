@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from reward_ledger.config import AccountPolicy, ledger_settings
 
-_PART = re.compile(r"^[A-Za-z0-9_.:@-]{1,160}$")
+_PART = re.compile(r"[A-Za-z0-9_.:@-]{1,160}")  # fullmatch: "alice\n" is not "alice"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -23,7 +23,7 @@ class Account:
 
     def __post_init__(self) -> None:
         for part in (self.owner, self.book, self.asset):
-            if not _PART.match(part):
+            if not isinstance(part, str) or not _PART.fullmatch(part):
                 raise ValueError(f"invalid account part {part!r}")
         if "/" in self.book or ":" in self.book or ":" in self.asset:
             raise ValueError(f"invalid account {self.owner}/{self.book}/{self.asset}")

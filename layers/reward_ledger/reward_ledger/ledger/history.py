@@ -6,13 +6,18 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, Field, ValidationError
+
+from reward_ledger.config import StrictModel
 from reward_ledger.errors import ValidationFailed
 from reward_ledger.ledger.accounts import Account
 from reward_ledger.ledger.models import HistoryRow
 
 MAX_PAGE = 100
+MAX_KEY_PART_CHARS = 1024
+CursorT = TypeVar("CursorT", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +43,33 @@ def pack(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value, sort_keys=True).encode()).decode().rstrip("=")
 
 
-def unpack(text: str) -> Any:
-    """The JSON a cursor packs; a text no cursor could be is a 400 ``validation-error``."""
+def unpack(text: str, shape: type[CursorT]) -> CursorT:
+    """The cursor ``text`` packs, validated as ``shape``: a text no cursor could be (not base64url, not
+    JSON, nested too deep, or JSON of another shape, such as ``{"hist_pk": "x"}``) is a 400
+    ``validation-error`` here, never an error deep inside a query."""
     try:
-        return json.loads(base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode()))
-    except (ValueError, binascii.Error) as exc:
+        raw = json.loads(base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode()))
+    except (ValueError, binascii.Error, RecursionError) as exc:
         raise ValidationFailed("cursor is not one this API returned") from exc
+    try:
+        return shape.model_validate(raw)
+    except ValidationError as exc:
+        raise ValidationFailed("cursor is not one this API returned") from exc
+
+
+class _KeyPart(StrictModel):
+    """One DynamoDB string key attribute, as a page's ``LastEvaluatedKey`` holds it."""
+
+    S: str = Field(min_length=1, max_length=MAX_KEY_PART_CHARS)
+
+
+class _HistoryKey(StrictModel):
+    """Exactly the keys a HistoryIndex page ends on (the index's and the table's)."""
+
+    hist_pk: _KeyPart
+    hist_sk: _KeyPart
+    pk: _KeyPart
+    sk: _KeyPart
 
 
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
@@ -56,8 +82,8 @@ def decode_cursor(cursor: str | None, account: Account) -> dict[str, Any] | None
     """Decode a cursor, refusing one that was forged or belongs to another account."""
     if not cursor:
         return None
-    key = unpack(cursor)
-    if not isinstance(key, dict) or key.get("hist_pk", {}).get("S") != str(account):
+    key = unpack(cursor, _HistoryKey).model_dump()
+    if key["hist_pk"]["S"] != str(account):
         raise ValidationFailed("cursor is not one this API returned for this account")
     return key
 

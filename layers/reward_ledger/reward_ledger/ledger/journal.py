@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from reward_ledger import clock
 from reward_ledger.errors import ValidationFailed
@@ -29,7 +29,7 @@ _AFTER_MILLISECOND = "$"
 class _Cursor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    account: str
+    account: str = Field(min_length=1, max_length=400)
     before: str = Field(min_length=1, max_length=200)
     shard: int = Field(ge=0)
 
@@ -72,11 +72,7 @@ def _encode(cursor: _Cursor) -> str:
 
 
 def _decode(text: str, account: Account) -> _Cursor:
-    raw = unpack(text)
-    try:
-        cursor = _Cursor.model_validate(raw)
-    except ValidationError as exc:
-        raise ValidationFailed("cursor is not one this API returned") from exc
+    cursor = unpack(text, _Cursor)
     if cursor.account != str(account) or cursor.shard >= account.policy.shards:
         raise ValidationFailed("cursor is not one this API returned for this account")
     return cursor

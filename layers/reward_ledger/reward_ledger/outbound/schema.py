@@ -17,6 +17,8 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from reward_ledger.users import public_user_id
+
 SOURCE = "reward-ledger"
 ENTRY_COMMITTED: Final = "ledger.entry.committed"
 REMINDER_DUE: Final = "reminder.due"
@@ -104,7 +106,7 @@ def _json(value: Any) -> dict[str, Any]:
 def reminder_due(image: Image) -> Outbound:
     detail = ReminderDue(
         reminder_id=str(image["reminder_id"]),
-        user_id=str(image["user_id"]),
+        user_id=public_user_id(str(image["user_id"])),  # as the user's token names them
         reminder=str(image["reminder"]),
         subject=str(image["subject"]),
         due_at=str(image["due_at"]),

@@ -33,7 +33,7 @@ from reward_ledger.ledger.models import LedgerTableMeta
 from reward_ledger.replies import Reply
 from reward_ledger.seeds.config import SEED, settings
 from reward_ledger.seeds.drawing import draw
-from reward_ledger.users import USER_ID_PATTERN
+from reward_ledger.users import UserId
 
 
 class BoxItem(Model):
@@ -89,7 +89,7 @@ class PaymentCompleted(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     payment_id: str = Field(min_length=1, max_length=128)
-    user_id: str = Field(pattern=USER_ID_PATTERN)
+    user_id: UserId
     amount: StrictInt = Field(gt=0, le=10**12)
     category: str = Field(min_length=1, max_length=64)
     occurred_at: str

@@ -67,7 +67,7 @@ def epoch_view(epoch: str, now: datetime | None = None) -> Epoch:
     """An epoch's commitment, and its secret once the epoch is over (never before)."""
     try:
         end = epoch_end(epoch)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # 9999-12-31 has no next day
         raise ValidationFailed(f"epoch must be a UTC day YYYY-MM-DD, got {epoch!r}") from exc
     secret = epoch_secret(epoch)
     revealed = (now or clock.now()) >= end

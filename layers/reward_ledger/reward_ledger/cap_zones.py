@@ -1,0 +1,121 @@
+"""The zone a user's daily caps follow: recorded server-side, changed only from the next local day.
+
+The game cap and the withdrawal limit count a *local* day. Taking that day from the token's
+``zoneinfo`` claim let a user who reached the cap under Asia/Shanghai be paid again at once by claiming
+``Etc/GMT+12`` (a day that had not reached its cap yet). So the zone is a record
+(``pk=CAPZONE#<user>``): the first zone seen (the claim, else the default) is recorded on first use; a
+different claim is only *scheduled*, to take effect at the end of the recorded local day (never
+earlier) and at most once per ``zone_change_days`` (the first recorded zone is not a change) (``data/ledger.toml``). A cap day therefore never
+restarts early: the day the cap was reached runs to its own midnight, whatever the token says.
+
+Cost: the recorded zone cannot change before the recorded day ends, so a process remembers what it
+read until then (:data:`_known`) and the happy path stays one DynamoDB call; the record is read (and
+written only when something changes) once per user and local day, or when a new claim shows up.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfoNotFoundError
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.models import Model
+
+from reward_ledger import clock
+from reward_ledger.config import ledger_settings
+from reward_ledger.ledger.models import LedgerTableMeta
+
+CAP_ZONE_SK = "CAPZONE"
+
+
+class CapZone(Model):
+    """The zone caps follow (``zone``), when it last changed (``changed_at``; never for the first zone)
+    and a scheduled change, if any."""
+
+    class Meta(LedgerTableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=CAP_ZONE_SK)
+    zone = UnicodeAttribute()
+    changed_at = UnicodeAttribute(null=True)
+    next_zone = UnicodeAttribute(null=True)
+    next_from = UnicodeAttribute(null=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    zone: str
+    valid_until: datetime  # the recorded day's end, or the scheduled change, whichever is first
+    next_zone: str | None
+
+
+_lock = threading.Lock()
+_known: dict[str, _Known] = {}
+
+
+def _valid(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        clock.zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def forget_known() -> None:
+    """Drop what this process remembers (tests that move the clock backwards)."""
+    with _lock:
+        _known.clear()
+
+
+def cap_zone(user_id: str, claimed: str | None, now: datetime | None = None) -> str:
+    """The zone ``user_id``'s caps count days in now; a new valid ``claimed`` zone is scheduled."""
+    now = now or clock.now()
+    claimed = _valid(claimed)
+    with _lock:
+        known = _known.get(user_id)
+    if known and now < known.valid_until and claimed in (None, known.zone, known.next_zone):
+        return known.zone
+    record = _settle(user_id, claimed, now)
+    until = clock.next_local_midnight(now, record.zone)
+    if record.next_from:
+        until = min(until, clock.parse_iso(record.next_from))
+    with _lock:
+        _known[user_id] = _Known(str(record.zone), until, record.next_zone)
+    return str(record.zone)
+
+
+def _settle(user_id: str, claimed: str | None, now: datetime) -> CapZone:
+    """Read the record; create it, apply a due change or schedule a new one (one write at most)."""
+    pk = f"CAPZONE#{user_id}"
+    try:
+        record = CapZone.get(pk, CAP_ZONE_SK)
+    except CapZone.DoesNotExist:
+        zone = claimed or ledger_settings().time.default_timezone
+        record = CapZone(pk=pk, sk=CAP_ZONE_SK, zone=zone)
+        try:
+            record.save(condition=CapZone.pk.does_not_exist())
+        except Exception:
+            record = CapZone.get(pk, CAP_ZONE_SK)
+        return record
+    changed = False
+    if record.next_zone and record.next_from and clock.parse_iso(record.next_from) <= now:
+        record.zone, record.changed_at = record.next_zone, record.next_from
+        record.next_zone = record.next_from = None
+        changed = True
+    min_gap = timedelta(days=ledger_settings().time.zone_change_days)
+    if (
+        claimed
+        and claimed not in (record.zone, record.next_zone)
+        and (record.changed_at is None or now - clock.parse_iso(record.changed_at) >= min_gap)
+    ):
+        record.next_zone = claimed
+        record.next_from = clock.iso(clock.next_local_midnight(now, record.zone))
+        changed = True
+    if changed:
+        record.save()
+    return record
