@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from infra.handlers import invoke
 from reward_ledger import clock, rentals
@@ -193,3 +194,19 @@ def test_the_tier_follows_distinct_days_of_qualifying_returns(
             days.add(now.astimezone(LOCAL).date().isoformat())
         assert history(ledger, user)["qualifying"] == len(days)
     assert wallet(ledger, user) == 100_000
+
+
+@pytest.mark.parametrize(
+    "tiers",
+    [
+        [{"tier": "standard", "min_returns": 0, "waive_deposit": False}, {**dict(TRUSTED), "min_returns": 3}],
+        [dict(TRUSTED), {"tier": "trusted", "min_returns": 0, "waive_deposit": False}],
+        [dict(TRUSTED)],
+    ],
+    ids=["rising", "named-twice", "no-catch-all"],
+)
+def test_tier_rules_that_could_not_be_applied_are_refused_at_load(tiers: list[dict[str, object]]) -> None:
+    data = rentals.settings().model_dump()
+    with pytest.raises(ValidationError):
+        rentals.RentalSettings.model_validate({**data, "tiers": tiers})
+    rentals.RentalSettings.model_validate(data)  # the shipped rules load
