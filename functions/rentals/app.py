@@ -39,6 +39,9 @@ class Borrowed(Reply):
     deposit_held: int = Field(description="fen held from the wallet; 0 when the trust tier waives it")
     due_at: str = Field(description="ISO-8601 UTC; not returned by then, the deposit is forfeited")
     tier: str = Field(description="the caller's trust tier", examples=["standard"])
+    qualifying_returns: int | None = Field(
+        None, description="the caller's returns that count towards a tier (absent on rentals made before)"
+    )
 
 
 class Returned(Reply):
@@ -48,6 +51,11 @@ class Returned(Reply):
     rental_id: str
     on_time: bool
     deposit_refunded: int = Field(description="fen released back to the wallet")
+    trust_outcome: rentals.Outcome | None = Field(
+        None,
+        description="whether this return counts towards a trust tier, or the first rule it missed: "
+        "too-short (a loan under the minimum), late, same-day (one return counts per local day)",
+    )
 
 
 @app.post(

@@ -98,7 +98,13 @@ def test_borrow_holds_the_deposit_and_the_unit_and_a_return_voids_it_once(
     with pytest.raises(AlreadyDone):
         ledger.time_out(rental_id)
     assert wallet(ledger) == 10_000
-    assert rentals.history_of(ledger, "alice") == {"borrowed": 1, "on_time": 1, "late": 0, "defaults": 0}
+    assert rentals.history_of(ledger, "alice") == {
+        "borrowed": 1,
+        "on_time": 1,
+        "late": 0,
+        "qualifying": 1,
+        "defaults": 0,
+    }
     _, view, _ = rentals_api.call(
         "GET",
         f"/v1/rentals/{rental_id}",
@@ -149,20 +155,30 @@ def test_a_late_return_before_the_sweep_refunds_but_does_not_count_as_on_time(
     assert wallet(ledger) == 10_000
     with pytest.raises(AlreadyDone):  # the sweep lost the race: no forfeit after the return
         ledger.time_out(body["rental_id"])
-    assert rentals.history_of(ledger, "alice") == {"borrowed": 1, "on_time": 0, "late": 1, "defaults": 0}
+    assert rentals.history_of(ledger, "alice") == {
+        "borrowed": 1,
+        "on_time": 0,
+        "late": 1,
+        "qualifying": 0,
+        "defaults": 0,
+    }
 
 
 def rent_and_return(api: Api, user: str, n: int) -> None:
+    """``n`` qualifying returns: loans of two hours, returned on ``n`` different local days."""
     for i in range(n):
         status, body, _ = borrow(api, user=user, key=f"{user}-b{i}")
         assert status == 201, body
-        assert give_back(api, body["rental_id"], user=user, key=f"{user}-r{i}")[0] == 201
+        clock.set_now(clock.now() + timedelta(hours=2))
+        status, returned, _ = give_back(api, body["rental_id"], user=user, key=f"{user}-r{i}")
+        assert (status, returned["trust_outcome"]) == (201, "counted"), returned
+        clock.set_now(clock.now() + timedelta(days=1))
 
 
 def test_the_deposit_is_waived_only_for_the_trusted_tier(rentals_api: Api, ledger: Ledger) -> None:
     trusted = rentals.settings().tiers[0]
     assert trusted.waive_deposit
-    need = trusted.min_on_time
+    need = trusted.min_returns
     for user in ("alice", "bob", "carol"):
         fund(user, 20_000, f"fund-{user}")
 
@@ -171,7 +187,7 @@ def test_the_deposit_is_waived_only_for_the_trusted_tier(rentals_api: Api, ledge
     rent_and_return(rentals_api, "carol", need)  # enough, but then a default
     _, overdue, _ = borrow(rentals_api, user="carol", key="carol-lost", item="toy")
     assert overdue["deposit_held"] == 0  # still trusted when she took the toy
-    clock.set_now(T0 + timedelta(hours=TOY.loan_hours + 1))
+    clock.set_now(clock.now() + timedelta(hours=TOY.loan_hours + 1))
     ledger.time_out(overdue["rental_id"])
 
     status, alice, _ = borrow(rentals_api, user="alice", key="alice-waived")
@@ -242,6 +258,7 @@ def test_only_the_borrower_can_return(rentals_api: Api, ledger: Ledger) -> None:
         "rental_id": body["rental_id"],
         "on_time": True,
         "deposit_refunded": UMBRELLA.deposit,
+        "trust_outcome": "too-short",
     }
 
 

@@ -13,9 +13,11 @@ the due time: the entry's expiry (``on_timeout="post"``) lets the scheduled hold
 ``unreturned`` book, which is how a default is recorded, atomically, in the forfeit transaction itself.
 Void and post are exclusive and happen once (the core's guard on the pending state).
 
-Trust tier: from the user's own history, ``on_time`` returns (a small history item updated by the return
-transaction) and ``defaults`` (the user's ``unreturned`` balances). The first configured tier whose rules
-hold applies; only a tier with ``waive_deposit`` borrows without a deposit.
+Trust tier: from the user's own history, ``qualifying`` returns (loans that lasted ``min_loan_minutes``,
+returned by their due time, at most one per local day; counted by the return's own void transaction, see
+:mod:`~reward_ledger.rentals.trust`) and ``defaults`` (the user's ``unreturned`` balances; a default also
+resets the qualifying count). The first configured tier whose rules hold applies; only a tier with
+``waive_deposit`` borrows without a deposit.
 """
 
 from reward_ledger.rentals.config import (
@@ -25,6 +27,7 @@ from reward_ledger.rentals.config import (
     RentalItem,
     RentalSettings,
     Tier,
+    TrustRules,
     cabinet_of,
     item_of,
     settings,
@@ -41,8 +44,9 @@ from reward_ledger.rentals.history import (
     tier_of,
     unreturned_account,
 )
-from reward_ledger.rentals.lending import Rental, borrow, rental_over, rental_view, return_rental
+from reward_ledger.rentals.lending import Rental, borrow, rental_view, return_rental
 from reward_ledger.rentals.stock import CabinetView, cabinet_view, issue_cabinet_stock, issue_configured_stock
+from reward_ledger.rentals.trust import CountedMeanwhile, Outcome, outcome_of, rental_over, trust_day
 
 __all__ = [
     "FORFEITED",
@@ -51,12 +55,15 @@ __all__ = [
     "Cabinet",
     "CabinetBatch",
     "CabinetView",
+    "CountedMeanwhile",
+    "Outcome",
     "Rental",
     "RentalHistory",
     "RentalItem",
     "RentalReturn",
     "RentalSettings",
     "Tier",
+    "TrustRules",
     "borrow",
     "cabinet_of",
     "cabinet_stock",
@@ -67,10 +74,12 @@ __all__ = [
     "issue_cabinet_stock",
     "issue_configured_stock",
     "item_of",
+    "outcome_of",
     "rental_over",
     "rental_view",
     "return_rental",
     "settings",
     "tier_of",
+    "trust_day",
     "unreturned_account",
 ]

@@ -33,14 +33,31 @@ class Cabinet(StrictModel):
 
 
 class Tier(StrictModel):
+    """A tier is held while the user has ``min_returns`` qualifying returns and at most ``max_defaults``."""
+
     tier: str
-    min_on_time: NonNegativeInt
+    min_returns: NonNegativeInt  # qualifying returns (see TrustRules), not every return
     max_defaults: NonNegativeInt | None = None  # None: any number of defaults
     waive_deposit: bool
 
-    def admits(self, on_time: int, defaults: int) -> bool:
+    def admits(self, qualifying: int, defaults: int) -> bool:
         within = self.max_defaults is None or defaults <= self.max_defaults
-        return on_time >= self.min_on_time and within
+        return qualifying >= self.min_returns and within
+
+
+class OnDefault(StrictModel):
+    """What a default (a rental forfeited by its timeout: not returned by the due time) does to trust."""
+
+    reset_returns: bool  # the qualifying returns go back to 0 in the forfeit's own transaction
+
+
+class TrustRules(StrictModel):
+    """Which returns count towards a tier. A return qualifies when the loan lasted at least
+    ``min_loan_minutes``, came back by its due time, and no other return counted on the same local day
+    (the day of the product's server-side zone, never a claim of the caller's)."""
+
+    min_loan_minutes: PositiveInt
+    on_default: OnDefault
 
 
 class RentalSettings(BaseModel):
@@ -48,6 +65,7 @@ class RentalSettings(BaseModel):
     max_out_per_user: PositiveInt
     items: list[RentalItem]
     cabinets: list[Cabinet]
+    trust: TrustRules
     tiers: list[Tier] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -60,8 +78,11 @@ class RentalSettings(BaseModel):
         batch_ids = [b.batch_id for c in self.cabinets for b in c.batches]
         if len(set(batch_ids)) != len(batch_ids):
             raise ValueError("cabinet batch ids must be unique")
+        needs = [t.min_returns for t in self.tiers]
+        if needs != sorted(needs, reverse=True) or len({t.tier for t in self.tiers}) != len(self.tiers):
+            raise ValueError("tiers are listed best first (min_returns never rising), each named once")
         last = self.tiers[-1]
-        if last.min_on_time or last.max_defaults is not None or last.waive_deposit:
+        if last.min_returns or last.max_defaults is not None or last.waive_deposit:
             raise ValueError("the last tier must admit everyone (no rules) and keep the deposit")
         return self
 

@@ -31,7 +31,8 @@ FORFEITED = system_account("forfeited", "CNY")
 
 
 class RentalHistory(Model):
-    """A user's rental record: rentals started, returns before the due time, late returns."""
+    """A user's rental record: rentals started, returns before the due time, late returns, and the
+    returns that qualify towards a trust tier (``qualifying``, at most one per ``last_counted_day``)."""
 
     class Meta(LedgerTableMeta):
         pass
@@ -42,10 +43,13 @@ class RentalHistory(Model):
     on_time = NumberAttribute(default=0)
     late = NumberAttribute(default=0)
     out = NumberAttribute(null=True)  # rentals not over yet (neither returned nor forfeited)
+    qualifying = NumberAttribute(null=True)  # returns that count towards a tier (reset by a default)
+    last_counted_day = UnicodeAttribute(null=True)  # ISO local day of the last qualifying return
 
 
 class RentalReturn(Model):
-    """Marks a rental returned: the guard that makes a second return (another key) a 409."""
+    """A rental's return, written by the void's own transaction with what it did for trust (``outcome``);
+    ``recorded`` is set once by the entry under the caller's key: a second return (another key) is a 409."""
 
     class Meta(LedgerTableMeta):
         pass
@@ -55,19 +59,31 @@ class RentalReturn(Model):
     user_id = UnicodeAttribute()
     returned_at = UnicodeAttribute()
     on_time = BooleanAttribute()
+    outcome = UnicodeAttribute(null=True)  # counted | too-short | late | same-day
+    recorded = BooleanAttribute(null=True)
 
 
 def history_key(user_id: str) -> str:
     return f"RENTHIST#{user_id}"
 
 
-def history_of(ledger: Ledger, user_id: str) -> dict[str, int]:
-    """``borrowed``, ``on_time``, ``late`` (history item) and ``defaults`` (unreturned units, all items)."""
+def history_item(user_id: str) -> RentalHistory | None:
     try:
-        item = RentalHistory.get(history_key(user_id), "HISTORY", consistent_read=True)
-        counts = {"borrowed": int(item.borrowed), "on_time": int(item.on_time), "late": int(item.late)}
+        return RentalHistory.get(history_key(user_id), "HISTORY", consistent_read=True)
     except DoesNotExist:
-        counts = {"borrowed": 0, "on_time": 0, "late": 0}
+        return None
+
+
+def history_of(ledger: Ledger, user_id: str) -> dict[str, int]:
+    """``borrowed``, ``on_time``, ``late``, ``qualifying`` (history item) and ``defaults`` (unreturned
+    units, all items)."""
+    item = history_item(user_id)
+    counts = {
+        "borrowed": int(item.borrowed) if item else 0,
+        "on_time": int(item.on_time) if item else 0,
+        "late": int(item.late) if item else 0,
+        "qualifying": int(item.qualifying or 0) if item else 0,
+    }
     assets = sorted({i.asset for i in settings().items})
     balances = ledger.balances([unreturned_account(user_id, a) for a in assets])
     counts["defaults"] = sum(balances.values())
@@ -77,6 +93,6 @@ def history_of(ledger: Ledger, user_id: str) -> dict[str, int]:
 def tier_of(ledger: Ledger, user_id: str) -> tuple[Tier, dict[str, int]]:
     history = history_of(ledger, user_id)
     for tier in settings().tiers:
-        if tier.admits(history["on_time"], history["defaults"]):
+        if tier.admits(history["qualifying"], history["defaults"]):
             return tier, history
     raise AssertionError("the last tier admits everyone")  # pragma: no cover - validated at load

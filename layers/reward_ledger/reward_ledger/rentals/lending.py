@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field
+from pynamodb.exceptions import DoesNotExist
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, Expired, InsufficientFunds, NotFound, OutOfStock, RateLimited
@@ -18,9 +19,7 @@ from reward_ledger.ledger import (
     Leg,
     entry_key,
     expiry_for,
-    unconditional,
 )
-from reward_ledger.ledger.models import EntryItem
 from reward_ledger.rentals.config import cabinet_of, item_of, settings
 from reward_ledger.rentals.history import (
     FORFEITED,
@@ -33,6 +32,7 @@ from reward_ledger.rentals.history import (
     tier_of,
     unreturned_account,
 )
+from reward_ledger.rentals.trust import MAX_RETURN_ATTEMPTS, CountedMeanwhile
 from reward_ledger.replies import Reply
 
 
@@ -42,7 +42,7 @@ def borrow(
     """Take one item out of a cabinet: hold the deposit (unless waived) and the unit, due in loan_hours."""
     cabinet_of(cabinet_id)
     item = item_of(item_name)
-    tier, _ = tier_of(ledger, user_id)
+    tier, record = tier_of(ledger, user_id)
     now = clock.now()
     due = now + timedelta(hours=item.loan_hours)
     deposit = 0 if tier.waive_deposit else item.deposit
@@ -77,6 +77,7 @@ def borrow(
             "deposit_held": deposit,
             "due_at": clock.iso(due),
             "tier": tier.tier,
+            "qualifying_returns": record["qualifying"],
         },
     )
     try:
@@ -89,22 +90,6 @@ def borrow(
         raise
 
 
-def rental_over(header: EntryItem, _action: Literal["post", "void"]) -> list[Guard]:
-    """Returned (void) or forfeited (post, by the timeout sweep): one rental fewer out, in the same
-    transaction, whoever ends it."""
-    user_id = str((header.metadata or {}).get("user_id", ""))
-    if not user_id:
-        return []
-    return [
-        Guard.update(
-            RentalHistory(pk=history_key(user_id), sk="HISTORY"),
-            [RentalHistory.out.add(-1)],
-            None,
-            unconditional,
-        )
-    ]
-
-
 def _own_rental(ledger: Ledger, user_id: str, rental_id: str) -> tuple[str, dict[str, Any]]:
     """The rental's state and metadata; 404 unless it is the caller's rental."""
     header = ledger.entry(rental_id)
@@ -115,44 +100,45 @@ def _own_rental(ledger: Ledger, user_id: str, rental_id: str) -> tuple[str, dict
 
 
 def return_rental(ledger: Ledger, user_id: str, rental_id: str, idem: IdempotencyKey) -> EntryResult:
-    """Return the item: void the hold (deposit and unit back), then count the return in the history.
+    """Return the item: void the hold (deposit and unit back; the trust count in the same transaction, see
+    :mod:`~reward_ledger.rentals.trust`), then record the return under the caller's key.
 
     Two writes, both idempotent: a retry after a crash between them replays the void and records the
     return. An overdue rental already posted by the timeout sweep answers 409 already-done.
     """
     _, metadata = _own_rental(ledger, user_id, rental_id)
+    for attempt in range(1, MAX_RETURN_ATTEMPTS + 1):
+        try:
+            ledger.resolve(rental_id, "void", actor=f"user:{user_id}", note="returned")
+            break
+        except AlreadyDone as exc:
+            raise Expired(f"rental {rental_id} is over: it was not returned in time") from exc
+        except CountedMeanwhile:
+            if attempt == MAX_RETURN_ATTEMPTS:
+                raise
     try:
-        voided = ledger.resolve(rental_id, "void", actor=f"user:{user_id}", note="returned")
-    except AlreadyDone as exc:
-        raise Expired(f"rental {rental_id} is over: it was not returned in time") from exc
-    on_time = voided.created_at <= str(metadata["due_at"])
-    counter = RentalHistory.on_time if on_time else RentalHistory.late
-    marker = RentalReturn(
-        pk=f"RENTAL#{rental_id}", sk="RETURN", user_id=user_id, returned_at=voided.created_at, on_time=on_time
-    )
+        marker = RentalReturn.get(f"RENTAL#{rental_id}", "RETURN", consistent_read=True)
+    except DoesNotExist as exc:  # voided before returns were recorded by the void itself
+        raise AlreadyDone(f"rental {rental_id} was already returned") from exc
     return ledger.transfer(
         EntryRequest(
             idempotency=idem,
             kind="rental.returned",
             guards=[
-                Guard.put(
-                    marker,
-                    RentalReturn.pk.does_not_exist(),
-                    lambda old: AlreadyDone(f"rental {rental_id} was already returned"),
-                ),
                 Guard.update(
-                    RentalHistory(pk=history_key(user_id), sk="HISTORY"),
-                    [counter.add(1)],
-                    None,
-                    unconditional,
-                ),
+                    marker,
+                    [RentalReturn.recorded.set(True)],
+                    RentalReturn.outcome.exists() & RentalReturn.recorded.does_not_exist(),
+                    lambda old: AlreadyDone(f"rental {rental_id} was already returned"),
+                )
             ],
-            metadata={"rental_id": rental_id, "user_id": user_id, "on_time": on_time},
+            metadata={"rental_id": rental_id, "user_id": user_id, "on_time": bool(marker.on_time)},
             response={
                 "status": "returned",
                 "rental_id": rental_id,
-                "on_time": on_time,
+                "on_time": bool(marker.on_time),
                 "deposit_refunded": int(metadata.get("deposit", 0)),
+                "trust_outcome": marker.outcome,
             },
         )
     )
