@@ -172,3 +172,16 @@ def test_a_forged_held_rewards_position_is_a_400(ledger_table: str, after: str) 
         "GET", "/v1/admin/held-rewards", "GamesAdminFunction", sub="ops", query={"after": after}
     )
     assert_problem(status, body, headers, 400)
+
+
+def test_the_hot_routes_are_throttled_at_the_gateway() -> None:
+    """Route throttling (all callers together) in the template, on routes that exist under those keys."""
+    from infra.template import sam_template
+    from tests.security.hostile import function_routes
+
+    api = next(r for r in sam_template()["Resources"].values() if r["Type"] == "AWS::Serverless::HttpApi")
+    settings = api["Properties"]["RouteSettings"]
+    served = {f"{method} {path}" for method, path, _ in function_routes()}
+    for key in ("POST /v1/games/{game_id}/sessions", "PUT /v1/friends/{friend_id}"):
+        assert key in settings and key in served, key
+        assert 0 < settings[key]["ThrottlingRateLimit"] <= settings[key]["ThrottlingBurstLimit"]
