@@ -71,8 +71,10 @@ def test_the_history_of_a_hot_account_pages_over_its_shards(audit_api: AuditApi,
     assert audit_api.balance(str(BUDGET))[1]["balance"] == total == ledger.balance(BUDGET)
 
 
+# a user's id in the path is their IdP id (``user:al ice/...`` is the account of the user "al ice"); a
+# control character is no user's id
 @pytest.mark.parametrize(
-    "account", ["nonsense", "user:alice/wallet", "a/b/c/d", "user:al ice/wallet/CNY", "user:a/wal:let/CNY"]
+    "account", ["nonsense", "user:alice/wallet", "a/b/c/d", "user:al\nice/wallet/CNY", "user:a/wal:let/CNY"]
 )
 def test_an_account_that_does_not_parse_is_a_400(audit_api: AuditApi, account: str) -> None:
     for reply in (audit_api.balance(account), audit_api.history(account)):
