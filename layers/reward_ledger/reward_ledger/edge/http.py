@@ -86,6 +86,7 @@ class EdgeResolver(APIGatewayHttpResolver):
         self.edge_logger.info(
             "request body refused", extra={"problem": refused.slug, "detail": refused.detail}
         )
+        count_refusal(refused.slug)
         return {
             "statusCode": refused.status,
             "headers": {"Content-Type": PROBLEM_JSON},
