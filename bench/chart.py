@@ -110,6 +110,12 @@ def write_chart(results: dict[str, Any], path: Path) -> None:
         bars = ax.barh([n.removesuffix("Function") for n in names], [ratios[n] for n in names], color=DESIGN)
         ax.bar_label(bars, [f"{seconds.get(n, 0):.2f} s" for n in names], fontsize=6, padding=2)
         ax.axvline(1.0, color=TEXTBOOK, linestyle="--")
+        floors: dict[str, float] = cold.get("library_floor_ratio_to_boto3", {})
+        for name, style in (("floor_worker", ":"), ("floor_http", "-.")):
+            if name in floors:  # what the libraries a handler needs cost by themselves
+                ax.axvline(floors[name], color="grey", linestyle=style, label=f"{name} {floors[name]:.2f}x")
+        if floors:
+            ax.legend(fontsize=6, loc="lower right")
         ax.tick_params(axis="y", labelsize=7)
         boto3_s = cold.get("boto3_import_s", 0)
         ax.set_xlabel(

@@ -148,3 +148,47 @@ def test_every_function_of_the_template_is_probed() -> None:
         props = functions()[logical_id]
         module = str(props["Handler"]).rsplit(".", 1)[0]
         assert (Path(ROOT) / str(props["CodeUri"]) / f"{module}.py").is_file(), logical_id
+
+
+def test_the_declared_kinds_are_the_features_constants_and_every_reference_resolves() -> None:
+    """The wiring writes kinds out (declaring imports nothing); each is the constant its feature uses."""
+    from reward_ledger import farm, forest, rentals, sweep
+    from reward_ledger.campaigns import vouchers
+    from reward_ledger.games import rewards, withdrawals
+
+    assert set(PRODUCT.expirers) == {sweep.HOLD_KIND, forest.LOT_KIND, farm.BATCH_KIND, vouchers.EXPIRY_KIND}
+    assert set(PRODUCT.resolution_hooks) == {
+        rentals.RENTAL_KIND,
+        withdrawals.WITHDRAWAL_KIND,
+        rewards.RESULT_KIND,
+    }
+    assert PRODUCT.expirers[forest.LOT_KIND] is forest.expire_lots
+    assert PRODUCT.resolution_hooks[withdrawals.WITHDRAWAL_KIND] is withdrawals.resolved
+    for mapping in (PRODUCT.expirers, PRODUCT.resolution_hooks, PRODUCT.reversal_hooks):
+        assert all(callable(mapping[kind]) for kind in mapping)
+    assert len(PRODUCT.reminder_kinds) >= 6
+
+
+LAZY_PROBE = r"""
+import importlib, json, os, sys
+sys.path.insert(0, os.getcwd())
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("reward_ledger."))))
+"""
+
+
+def test_a_handler_imports_only_the_features_it_calls() -> None:
+    """The accounts handler reads balances and the journal: no game, forest, farm or merchant code."""
+    props = functions()["AccountsFunction"]
+    done = subprocess.run(  # noqa: S603 - our own interpreter on our own probe
+        [sys.executable, "-I", "-c", LAZY_PROBE, "app"],
+        cwd=ROOT / str(props["CodeUri"]),
+        env=_environment(props),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    imported = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    features = {"games", "forest", "farm", "campaigns", "seeds", "rentals", "savings", "reminders", "sweep"}
+    assert not {m for m in imported if m.split(".")[1] in features}

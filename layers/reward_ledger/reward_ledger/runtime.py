@@ -5,11 +5,14 @@ wiring (:data:`reward_ledger.wiring.PRODUCT`), made on first use and kept for th
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from reward_ledger import cap_zones
 from reward_ledger.ledger import Ledger
-from reward_ledger.sweep import Sweeper
 from reward_ledger.wiring import PRODUCT
+
+if TYPE_CHECKING:
+    from reward_ledger.sweep import Sweeper
 
 
 @cache

@@ -11,48 +11,51 @@ Every entry kind is also decided for operators' reversals: a hook that undoes it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from pynamodb.models import Model
-
-from reward_ledger import (
-    cap_zones,
-    charity,
-    farm,
-    forest,
-    friends,
-    profiles,
-    rate_limits,
-    rentals,
-    savings,
-    seeds,
-    sweep,
-)
-from reward_ledger.campaigns import models as campaign_models
-from reward_ledger.campaigns import vouchers
-from reward_ledger.games import antifraud, review, rewards, sessions, withdrawals
-from reward_ledger.games.reversal import undo_result
 from reward_ledger.ledger import CORE_MODELS, Ledger, ResolutionHook, bind_table
-from reward_ledger.ledger.reversal import ReversalHook, no_feature_state
-from reward_ledger.reminders import models as reminders
-from reward_ledger.reminders import nudges
-from reward_ledger.reminders.kinds import FinderReport, ReminderKind, find_and_deliver
-from reward_ledger.savings.reversal import undo_choice
+from reward_ledger.refs import Refs, resolve
+
+if TYPE_CHECKING:
+    from pynamodb.models import Model
+
+    from reward_ledger import sweep
+    from reward_ledger.ledger.reversal import ReversalHook
+    from reward_ledger.reminders.kinds import FinderReport, ReminderKind
 
 
 @dataclass(frozen=True)
 class Wiring:
-    """What a ledger, a sweeper and a table binding are built from."""
+    """What a ledger, a sweeper and a table binding are built from.
 
-    models: tuple[type[Model], ...]
+    Features are named by reference (:mod:`reward_ledger.refs`), not imported: a function's cold start
+    imports the features it calls, and a hook's module is imported when the ledger first needs it.
+    """
+
+    # "module:attribute" of a model class, or of a tuple of them
+    model_refs: tuple[str, ...]
     expirers: Mapping[str, sweep.Expirer]
     resolution_hooks: Mapping[str, ResolutionHook]
     # entry kind -> what undoes its feature state in a reversal; and kinds refused, with the reason
     reversal_hooks: Mapping[str, ReversalHook]
     not_reversible: Mapping[str, str]
-    reminder_kinds: tuple[ReminderKind, ...]
+    reminders: Callable[[], tuple[ReminderKind, ...]]
+
+    @cached_property
+    def models(self) -> tuple[type[Model], ...]:
+        """Every table model of the product (imports every feature: tests, the local stack, bindings)."""
+        found: list[type[Model]] = list(CORE_MODELS)
+        for ref in self.model_refs:
+            value = resolve(ref)
+            found.extend(value if isinstance(value, tuple) else (value,))
+        return tuple(found)
+
+    @cached_property
+    def reminder_kinds(self) -> tuple[ReminderKind, ...]:
+        return self.reminders()
 
     def ledger(self, **options: Any) -> Ledger:
         """A ledger with every resolution hook (``options``: the ledger's test seams, e.g. ``sleep``)."""
@@ -60,10 +63,14 @@ class Wiring:
 
     def sweeper(self, ledger: Ledger) -> sweep.Sweeper:
         """A sweeper with every expirer, moving money through ``ledger``."""
+        from reward_ledger import sweep
+
         return sweep.Sweeper(ledger, self.expirers)
 
     def find_reminders(self) -> FinderReport:
         """One run of the reminder finder over every declared kind."""
+        from reward_ledger.reminders.kinds import find_and_deliver
+
         return find_and_deliver(self.reminder_kinds)
 
     def bind_table(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
@@ -71,58 +78,82 @@ class Wiring:
         bind_table(table_name, models=self.models, region=region, host=host)
 
 
+def _reminder_kinds() -> tuple[ReminderKind, ...]:
+    from reward_ledger import farm, forest
+    from reward_ledger.campaigns import vouchers
+    from reward_ledger.reminders.kinds import ReminderKind
+
+    return (
+        ReminderKind("oxygen-expiring", finder=forest.expiring_oxygen),  # the ExpiryIndex, within the hour
+        ReminderKind("friend-nudge"),  # the nudge's transaction
+        # the feeding transaction, due once the meal is over for a while; stale if fed again meanwhile
+        ReminderKind("chicken-hungry", still_due=lambda r: farm.still_hungry(r.user_id, r.subject)),
+        ReminderKind("withdrawal-completed"),  # the resolving transaction
+        ReminderKind("withdrawal-rejected"),
+        # the award that issues the coupon, due a day before it expires; stale once redeemed or expired
+        ReminderKind("coupon-expiring", still_due=vouchers.still_issued),
+    )
+
+
+# The kinds below are the features' constants (sweep.HOLD_KIND, forest.LOT_KIND, ...), written out so
+# that declaring them imports nothing; tests/unit/test_wiring.py checks each against its constant.
 PRODUCT = Wiring(
-    models=(
-        *CORE_MODELS,
-        profiles.Profile,
-        cap_zones.CapZone,
-        rate_limits.RateWindow,
-        friends.Friendship,
-        friends.FriendEdge,
-        reminders.Reminder,
-        reminders.ReminderPrefs,
-        nudges.NudgeMarker,
-        charity.ProjectProgress,
-        forest.Lot,
-        forest.Tree,
-        forest.StealMarker,
-        farm.Chicken,
-        farm.EggBatch,
-        seeds.BoxItem,
-        seeds.BoxDayCounter,
-        rentals.RentalHistory,
-        rentals.RentalReturn,
-        savings.SavingsItem,
-        sessions.GameSession,
-        rewards.DailyPlay,
-        review.HeldReview,
-        antifraud.ResultRate,
-        antifraud.DeviceAccounts,
-        withdrawals.DailyWithdrawn,
-        *campaign_models.MODELS,
+    model_refs=(
+        "reward_ledger.profiles:Profile",
+        "reward_ledger.cap_zones:CapZone",
+        "reward_ledger.rate_limits:RateWindow",
+        "reward_ledger.friends:Friendship",
+        "reward_ledger.friends:FriendEdge",
+        "reward_ledger.reminders.models:Reminder",
+        "reward_ledger.reminders.models:ReminderPrefs",
+        "reward_ledger.reminders.nudges:NudgeMarker",
+        "reward_ledger.charity:ProjectProgress",
+        "reward_ledger.forest:Lot",
+        "reward_ledger.forest:Tree",
+        "reward_ledger.forest:StealMarker",
+        "reward_ledger.farm:Chicken",
+        "reward_ledger.farm:EggBatch",
+        "reward_ledger.seeds:BoxItem",
+        "reward_ledger.seeds:BoxDayCounter",
+        "reward_ledger.rentals:RentalHistory",
+        "reward_ledger.rentals:RentalReturn",
+        "reward_ledger.savings:SavingsItem",
+        "reward_ledger.games.sessions:GameSession",
+        "reward_ledger.games.rewards:DailyPlay",
+        "reward_ledger.games.review:HeldReview",
+        "reward_ledger.games.antifraud:ResultRate",
+        "reward_ledger.games.antifraud:DeviceAccounts",
+        "reward_ledger.games.withdrawals:DailyWithdrawn",
+        "reward_ledger.campaigns.models:MODELS",
     ),
-    expirers={
-        sweep.HOLD_KIND: sweep.expire_holds,
-        forest.LOT_KIND: forest.expire_lots,
-        farm.BATCH_KIND: farm.expire_batches,
-        vouchers.EXPIRY_KIND: vouchers.expire_coupons,
-    },
-    resolution_hooks={
-        rentals.RENTAL_KIND: rentals.rental_over,
-        withdrawals.WITHDRAWAL_KIND: withdrawals.resolved,
-        rewards.RESULT_KIND: review.unlisted,
-    },
-    reversal_hooks={
-        # balances only: the opposite postings are the whole reversal
-        "wallet.funded": no_feature_state,
-        "savings.release": no_feature_state,
-        "games.budget.funded": no_feature_state,
-        "merchant.funded": no_feature_state,
-        # the story's progress and the user's savings totals go back with the money
-        "savings.choice": undo_choice,
-        # the grant goes back off the day's cap counter
-        "games.result": undo_result,
-    },
+    expirers=Refs(
+        {
+            "hold": "reward_ledger.sweep:expire_holds",
+            "oxygen_lot": "reward_ledger.forest:expire_lots",
+            "egg_batch": "reward_ledger.farm:expire_batches",
+            "merchant-coupon": "reward_ledger.campaigns.vouchers:expire_coupons",
+        }
+    ),
+    resolution_hooks=Refs(
+        {
+            "rental": "reward_ledger.rentals:rental_over",
+            "games.withdrawal": "reward_ledger.games.withdrawals:resolved",
+            "games.result": "reward_ledger.games.review:unlisted",
+        }
+    ),
+    reversal_hooks=Refs(
+        {
+            # balances only: the opposite postings are the whole reversal
+            "wallet.funded": "reward_ledger.ledger.reversal:no_feature_state",
+            "savings.release": "reward_ledger.ledger.reversal:no_feature_state",
+            "games.budget.funded": "reward_ledger.ledger.reversal:no_feature_state",
+            "merchant.funded": "reward_ledger.ledger.reversal:no_feature_state",
+            # the story's progress and the user's savings totals go back with the money
+            "savings.choice": "reward_ledger.savings.reversal:undo_choice",
+            # the grant goes back off the day's cap counter
+            "games.result": "reward_ledger.games.reversal:undo_result",
+        }
+    ),
     # kinds refused on purpose, and why (the 422 not-reversible answer says it); a kind in neither mapping
     # is refused too, and tests/audit fail for any kind the features write that is in neither
     not_reversible={
@@ -153,14 +184,5 @@ PRODUCT = Wiring(
         "coupon.expired": "expiry is the rule applied; the coupon instance stays expired",
         "friends.nudge": "moves no money; the friend's reminder it scheduled may already be sent",
     },
-    reminder_kinds=(
-        ReminderKind("oxygen-expiring", finder=forest.expiring_oxygen),  # the ExpiryIndex, within the hour
-        ReminderKind("friend-nudge"),  # the nudge's transaction
-        # the feeding transaction, due once the meal is over for a while; stale if fed again meanwhile
-        ReminderKind("chicken-hungry", still_due=lambda r: farm.still_hungry(r.user_id, r.subject)),
-        ReminderKind("withdrawal-completed"),  # the resolving transaction
-        ReminderKind("withdrawal-rejected"),
-        # the award that issues the coupon, due a day before it expires; stale once redeemed or expired
-        ReminderKind("coupon-expiring", still_due=vouchers.still_issued),
-    ),
+    reminders=_reminder_kinds,
 )

@@ -144,7 +144,10 @@ class Ledger:
         rng: random.Random | None = None,
     ) -> None:
         self._now = now
-        self.resolution_hooks: Mapping[str, ResolutionHook] = dict(resolution_hooks or {})
+        # kept as given: a lazy mapping (the wiring's) imports a hook's feature when it is first looked up
+        self.resolution_hooks: Mapping[str, ResolutionHook] = (
+            resolution_hooks if resolution_hooks is not None else {}
+        )
         self.memo = memo or Memo()
         self._retry = retry or ledger_settings().retry
         self._sleep = sleep
