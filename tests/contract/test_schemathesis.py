@@ -24,7 +24,6 @@ from infra.stack import LocalStack
 from infra.template import ROOT
 from reward_ledger.ledger import reconcile
 from tests.contract.conftest import fund
-from tests.contract.test_spec import NOT_YET_TYPED
 from tests.local.conftest import Client
 
 pytestmark = pytest.mark.slow
@@ -34,11 +33,6 @@ SEED = 20261201
 SUMMARY = re.compile(r"^=+ (.* in [0-9.]+s) =+$", re.MULTILINE)
 
 
-@pytest.mark.xfail(
-    bool(NOT_YET_TYPED),
-    reason=f"{len(NOT_YET_TYPED)} merged routes do not declare their responses yet (test_spec.NOT_YET_TYPED)",
-    strict=False,
-)
 def test_schemathesis_with_every_check_finds_nothing(stack: LocalStack, client: Client) -> None:
     user = "contract-fuzz"
     fund(client, user)

@@ -7,7 +7,6 @@ covered: the generator describes every HttpApi route of template.yaml). The shap
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -16,37 +15,6 @@ from infra import spec
 from reward_ledger.edge.openapi import KEY_PATTERN, MAX_KEY_LENGTH, problem_slugs
 
 pytestmark = pytest.mark.slow
-
-# Routes merged from the merchants, audit and reconciliation branches before their handlers declared
-# response models: each still answers with an undocumented body. Typing one means removing it here; a
-# route missing from this list must be typed (test_every_operation_has_a_typed_success...).
-NOT_YET_TYPED = {
-    ("GET", "/v1/admin/accounts/{account}/balance"),
-    ("GET", "/v1/admin/accounts/{account}/history"),
-    ("GET", "/v1/admin/entries/{entry_id}"),
-    ("POST", "/v1/admin/entries/{entry_id}/reversal"),
-    ("POST", "/v1/admin/merchants"),
-    ("GET", "/v1/admin/reconciliations/latest"),
-    ("GET", "/v1/admin/reconciliations/{run_id}"),
-    ("GET", "/v1/campaigns"),
-    ("GET", "/v1/me/coupons"),
-    ("GET", "/v1/merchants/{merchant_id}"),
-    ("POST", "/v1/merchants/{merchant_id}/campaigns"),
-    ("GET", "/v1/merchants/{merchant_id}/campaigns/{campaign_id}"),
-    ("POST", "/v1/merchants/{merchant_id}/campaigns/{campaign_id}/activate"),
-    ("POST", "/v1/merchants/{merchant_id}/campaigns/{campaign_id}/end"),
-    ("POST", "/v1/merchants/{merchant_id}/campaigns/{campaign_id}/pause"),
-    ("POST", "/v1/merchants/{merchant_id}/campaigns/{campaign_id}/versions"),
-    ("POST", "/v1/merchants/{merchant_id}/redemptions"),
-    ("POST", "/v1/merchants/{merchant_id}/redemptions/{redemption_id}/rollback"),
-    # the engagement routes, merged after the contract work
-    ("GET", "/v1/friends"),
-    ("DELETE", "/v1/friends/{friend_id}"),
-    ("GET", "/v1/farm/friends/{friend_id}"),
-    ("POST", "/v1/farm/friends/{friend_id}/nudges"),
-    ("GET", "/v1/me/reminders"),
-    ("PUT", "/v1/me/reminders"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -59,25 +27,7 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
         (method.upper(), path, operation)
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
-        if (method.upper(), path) not in NOT_YET_TYPED
     ]
-
-
-def test_the_untyped_routes_are_exactly_the_listed_ones(document: dict[str, Any]) -> None:
-    def typed(operation: dict[str, Any]) -> bool:
-        return any(
-            "$ref" in json.dumps(response.get("content", {}).get("application/json", {}))
-            for code, response in operation["responses"].items()
-            if code.startswith("2")
-        )
-
-    untyped = {
-        (method.upper(), path)
-        for path, methods in document["paths"].items()
-        for method, operation in methods.items()
-        if not typed(operation)
-    }
-    assert untyped == NOT_YET_TYPED
 
 
 def test_the_committed_spec_is_what_the_handlers_declare(document: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from reward_ledger import clock
 from reward_ledger.campaigns import accounts
 from reward_ledger.campaigns.models import CampaignItem, CouponItem, HeldCoupon
+from reward_ledger.campaigns.replies import HeldCoupons, HeldCouponView
 from reward_ledger.campaigns.spec import CouponTerms
 from reward_ledger.errors import AlreadyDone, LedgerError, NotFound, RetriesExhausted
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg, expiry_for
@@ -253,7 +254,7 @@ def still_issued(reminder: Reminder) -> bool:
     return coupon.status == "issued" and coupon.valid_until > clock.iso(clock.now())
 
 
-def held_coupons(user_id: str) -> list[dict[str, Any]]:
+def held_coupons(user_id: str) -> HeldCoupons:
     """The user's coupons, newest first; one past its validity shows ``expired`` before the sweep runs."""
     codes = [row.code for row in HeldCoupon.query(f"UCOUPON#{user_id}", scan_index_forward=False)]
     found = {c.code: c for c in CouponItem.batch_get([(coupon_key(code), "COUPON") for code in codes])}
@@ -265,18 +266,20 @@ def held_coupons(user_id: str) -> list[dict[str, Any]]:
             continue
         status = "expired" if item.status == "issued" and item.valid_until <= now_iso else item.status
         listed.append(
-            {
-                "coupon_id": item.coupon_id,
-                "code": code,
-                "merchant_id": item.merchant_id,
-                "title": item.title,
-                "value": int(item.value),
-                "min_spend": int(item.min_spend),
-                "status": status,
-                "expires_at": item.valid_until,
-            }
+            HeldCouponView.model_validate(
+                {
+                    "coupon_id": item.coupon_id,
+                    "code": code,
+                    "merchant_id": item.merchant_id,
+                    "title": item.title,
+                    "value": int(item.value),
+                    "min_spend": int(item.min_spend),
+                    "status": status,
+                    "expires_at": item.valid_until,
+                }
+            )
         )
-    return listed
+    return HeldCoupons(coupons=listed)
 
 
 def _expire_one(ledger: Ledger, raw: Mapping[str, Any], now_iso: str) -> bool:
