@@ -25,6 +25,7 @@ from reward_ledger.campaigns.replies import CampaignView, PublicCampaign, Public
 from reward_ledger.campaigns.spec import CampaignSpec, PointsEffect
 from reward_ledger.errors import (
     AlreadyDone,
+    EffectUnavailable,
     InsufficientFunds,
     LedgerError,
     NotFound,
@@ -35,12 +36,6 @@ from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKe
 
 #: how often a step that raced an award or a coupon expiry re-reads and tries again
 MAX_STEP_ATTEMPTS = 4
-
-
-class EffectUnavailable(LedgerError):
-    slug = "effect-unavailable"
-    title = "Effect not available yet"
-    status = 422
 
 
 class _Stale(RetriesExhausted):

@@ -25,7 +25,14 @@ from reward_ledger.campaigns import accounts
 from reward_ledger.campaigns.models import CampaignItem, CouponItem, HeldCoupon
 from reward_ledger.campaigns.replies import HeldCoupons, HeldCouponView
 from reward_ledger.campaigns.spec import CouponTerms
-from reward_ledger.errors import AlreadyDone, LedgerError, NotFound, RetriesExhausted
+from reward_ledger.errors import (
+    AlreadyDone,
+    CouponExpired,
+    LedgerError,
+    MinSpendNotMet,
+    NotFound,
+    RetriesExhausted,
+)
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg, expiry_for
 from reward_ledger.reminders.core import new_reminder, schedule_guard
 from reward_ledger.reminders.models import Reminder
@@ -39,18 +46,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at
 CODE_LENGTH = 12  # 60 bits: collisions are negligible, and a taken code fails the guard
 CODE_PATTERN = r"^[A-Z2-9]{12}-[1-9][0-9]{0,8}$"
 _CODE = re.compile(CODE_PATTERN)
-
-
-class MinSpendNotMet(LedgerError):
-    slug = "min-spend-not-met"
-    title = "Minimum spend not met"
-    status = 422
-
-
-class CouponExpired(LedgerError):
-    slug = "coupon-expired"
-    title = "Coupon expired"
-    status = 422
 
 
 def new_code(value: int) -> str:

@@ -31,7 +31,7 @@ from reward_ledger.edge.identity import caller_user_id
 from reward_ledger.edge.openapi import KEY_PATTERN
 from reward_ledger.edge.openapi import PROBLEM_JSON as PROBLEM_JSON
 from reward_ledger.edge.openapi import REPLAYED_HEADER as REPLAYED_HEADER
-from reward_ledger.errors import LedgerError, RateLimited, ValidationFailed
+from reward_ledger.errors import InternalError, LedgerError, RateLimited, ValidationFailed
 from reward_ledger.ledger.entries import EntryResult, IdempotencyKey
 from reward_ledger.observability import count_refusal
 
@@ -128,7 +128,12 @@ def make_resolver() -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[str]:
         logger.exception("unexpected error")
-        return problem(500, "internal-error", "Internal error", "unexpected error; nothing was changed twice")
+        return problem(
+            InternalError.status,
+            InternalError.slug,
+            InternalError.title,
+            "unexpected error; nothing was changed twice",
+        )
 
     return app
 
