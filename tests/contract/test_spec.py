@@ -89,11 +89,20 @@ def test_x_device_id_is_declared_where_it_is_read(document: dict[str, Any]) -> N
 
 
 def test_pagination_is_declared(document: dict[str, Any]) -> None:
-    journal = {p["name"]: p for p in document["paths"]["/v1/me/journal"]["get"]["parameters"]}
-    assert journal["limit"]["schema"]["maximum"] == 100 and journal["limit"]["schema"]["minimum"] == 1
-    assert "cursor" in journal
-    page = document["components"]["schemas"]["JournalPage"]["properties"]
-    assert "next_cursor" in page
+    """Every paged route (a ``cursor`` parameter) bounds its ``limit`` and answers ``next_cursor``."""
+    paged = []
+    for method, path, operation in operations(document):
+        parameters = {p["name"]: p for p in operation.get("parameters") or ()}
+        if "cursor" not in parameters:
+            continue
+        paged.append(path)
+        limit = parameters["limit"]["schema"]
+        assert (limit["minimum"], limit["maximum"]) == (1, 100), path
+        assert parameters["cursor"]["schema"]["anyOf"][0]["maxLength"], path
+        ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        page = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        assert "next_cursor" in page["properties"] and "next_cursor" in page["required"], (method, path)
+    assert {"/v1/me/journal", "/v1/admin/accounts/{account}/history"} <= set(paged)
 
 
 def test_every_route_is_secured_by_the_bearer_token_and_operator_routes_need_their_scope(
