@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 from pynamodb.exceptions import DoesNotExist
@@ -66,8 +65,9 @@ def new_run_id(started: datetime) -> str:
     )
 
 
-def store(report: ReconcileReport, started: datetime, finished: datetime) -> dict[str, Any]:
-    """Keep ``report`` as one run; returns what operators read back."""
+def store(report: ReconcileReport, started: datetime, finished: datetime) -> ReconciliationRun:
+    """Keep ``report`` as one run; returns what operators read back (checked against the model first, so
+    a stored report is always one the routes can answer)."""
     run_id = new_run_id(started)
     body = report.as_dict()
     truncated = False
@@ -82,6 +82,7 @@ def store(report: ReconcileReport, started: datetime, finished: datetime) -> dic
         negative_count=len(report.negatives),
         truncated=truncated,
     )
+    run = ReconciliationRun.model_validate(body)
     ReconcileRun(
         pk=RUN_PK,
         sk=f"RUN#{run_id}",
@@ -89,9 +90,9 @@ def store(report: ReconcileReport, started: datetime, finished: datetime) -> dic
         started_at=body["started_at"],
         finished_at=body["finished_at"],
         ok="true" if report.ok else "false",
-        report=body,
+        report=run.model_dump(mode="json"),
     ).save()
-    return body
+    return run
 
 
 def latest() -> ReconciliationRun:
