@@ -117,7 +117,19 @@ def get_balance(
 @app.get(
     "/v1/admin/accounts/<account>/history",
     summary="Any account's postings, newest first",
-    responses=responses(AccountHistory, problems=[403]),
+    responses=responses(
+        AccountHistory,
+        problems=[403],
+        links={
+            "getNewest": link(
+                "get_entry_v1_admin_entries__entry_id__get", entry_id="$response.body#/entries/0/entry_id"
+            ),
+            "reverseNewest": link(
+                "post_reversal_v1_admin_entries__entry_id__reversal_post",
+                entry_id="$response.body#/entries/0/entry_id",
+            ),
+        },
+    ),
 )
 @tracer.capture_method
 def get_history(
