@@ -10,7 +10,7 @@ from pydantic import Field
 from reward_ledger.config import StrictModel
 from reward_ledger.coupons import ID_PATTERN, CouponView, coupons_view, redeem
 from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
-from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, responses
+from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, link, responses
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 
@@ -58,7 +58,15 @@ def post_redemption(
 @app.get(
     "/v1/coupons",
     summary="Coupons with their price in seeds and remaining stock",
-    responses=responses(Coupons),
+    responses=responses(
+        Coupons,
+        links={
+            "redeemFirst": link(
+                "post_redemption_v1_coupons__coupon_id__redemptions_post",
+                coupon_id="$response.body#/coupons/0/coupon_id",
+            )
+        },
+    ),
 )
 @tracer.capture_method
 def get_coupons() -> Response[str]:

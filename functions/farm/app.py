@@ -1,6 +1,6 @@
 """Farm: the chicken (computed lazily from meal times), feeding it or a friend's, donating eggs."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -18,7 +18,7 @@ from reward_ledger.edge.http import (
     user_zone,
 )
 from reward_ledger.edge.identity import path_user_id
-from reward_ledger.edge.openapi import EntryReply, IdempotencyKeyHeader, WholeInt, one_of, responses
+from reward_ledger.edge.openapi import EntryReply, IdempotencyKeyHeader, Reply, WholeInt, one_of, responses
 from reward_ledger.friends import check_friend_id, require_friends
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.reminders.nudges import nudge
@@ -52,6 +52,14 @@ class Fed(EntryReply):
 
     eating_until: str = Field(description="ISO-8601 UTC end of the meal")
     feed: int = Field(description="grams of feed the meal took", examples=[180])
+
+
+class Nudged(Reply):
+    """The friend gets a ``friend-nudge`` reminder (once per friend per your local day)."""
+
+    nudged: Literal[True]
+    friend_id: str = Field(examples=["bob"])
+    reminder_id: str = Field(description="id of the reminder scheduled for the friend")
 
 
 def _count(name: str, replayed: bool, value: int = 1) -> None:
@@ -105,24 +113,33 @@ def post_donation(body: EggDonationBody, key: IdempotencyKeyHeader) -> Response[
     return entry_response(result, EntryReply)
 
 
-@app.get("/v1/farm/friends/<friend_id>", summary="A friend's chicken (mutual friends only)")
+@app.get(
+    "/v1/farm/friends/<friend_id>",
+    summary="A friend's chicken (mutual friends only)",
+    responses=responses(farm.FriendChicken, problems=[403]),
+)
 @tracer.capture_method
 def get_friend_chicken(friend_id: FriendId) -> Response[str]:
     user = caller_id(app)
     friend = path_user_id(friend_id)
     require_friends(user, friend)
-    return json_response(200, {"friend_id": friend_id, **farm.chicken_view(ledger(), friend)})
+    # the ledger holds the encoded id; the answer names the friend as the path did
+    return json_response(200, farm.chicken_view(ledger(), friend).model_copy(update={"friend_id": friend_id}))
 
 
-@app.post("/v1/farm/friends/<friend_id>/nudges", summary="Remind a friend (once per friend per local day)")
+@app.post(
+    "/v1/farm/friends/<friend_id>/nudges",
+    summary="Remind a friend (once per friend per local day)",
+    responses=responses(Nudged, 201, problems=[403, 429]),
+)
 @tracer.capture_method
-def post_nudge(friend_id: FriendId, body: EmptyBody) -> Response[str]:
+def post_nudge(friend_id: FriendId, body: EmptyBody, key: IdempotencyKeyHeader) -> Response[str]:
     user = caller_id(app)
     friend_id = path_user_id(friend_id)
     check_friend_id(user, friend_id)
     result = nudge(ledger(), user, friend_id, user_zone(app), idempotency_key(app, body.model_dump()))
     _count("Nudges", result.replayed)
-    return entry_response(result)
+    return entry_response(result, Nudged)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -116,7 +116,7 @@ def get_friend_forest(friend_id: FriendId) -> Response[str]:
 @app.post(
     "/v1/forest/collect",
     summary="Collect the listed ripe lots, or every ripe own lot, into energy",
-    responses=responses(Collected, 201),
+    responses=responses(Collected, 201, problems=[404]),
 )
 @tracer.capture_method
 def post_collect(body: CollectBody, key: IdempotencyKeyHeader) -> Response[str]:

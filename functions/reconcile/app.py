@@ -22,7 +22,7 @@ tracer = Tracer()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = clock.now()
     report = reconcile()
-    stored = reconcile_runs.store(report, started, clock.now())
+    stored = reconcile_runs.store(report, started, clock.now()).model_dump(mode="json")
     metrics.add_metric("ReconcileFindings", MetricUnit.Count, report.findings)
     if report.findings:
         logger.error("reconciliation found discrepancies", extra=stored)

@@ -4,12 +4,14 @@ from typing import Any, Literal, get_args
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import caller_id, json_response, make_resolver, user_zone
+from reward_ledger.edge.openapi import responses
 from reward_ledger.observability import Logger, Metrics, Tracer, correlation_paths
 from reward_ledger.reminders.models import REMINDER_NAMES
-from reward_ledger.reminders.prefs import Prefs, get_prefs, put_prefs
+from reward_ledger.reminders.prefs import Prefs, ReminderSettings, get_prefs, put_prefs
 
 logger = Logger()
 metrics = Metrics()
@@ -28,27 +30,31 @@ assert set(get_args(ReminderName)) == set(REMINDER_NAMES), "the route accepts ex
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
-class QuietHours(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class QuietHours(StrictModel):
     start: str = Field(pattern=HHMM, description="local time HH:MM at which quiet hours begin")
     end: str = Field(pattern=HHMM, description="local time HH:MM at which they end (may be the next day)")
 
 
-class RemindersBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RemindersBody(StrictModel):
     muted: list[ReminderName] = Field(default_factory=list, max_length=16)
     quiet_hours: QuietHours | None = None
 
 
-@app.get("/v1/me/reminders", summary="Your muted reminder kinds and quiet hours")
+@app.get(
+    "/v1/me/reminders",
+    summary="Your muted reminder kinds and quiet hours",
+    responses=responses(ReminderSettings),
+)
 @tracer.capture_method
 def get_reminders() -> Response[str]:
     return json_response(200, get_prefs(caller_id(app)).view())
 
 
-@app.put("/v1/me/reminders", summary="Mute reminder kinds and set quiet hours (your local time)")
+@app.put(
+    "/v1/me/reminders",
+    summary="Mute reminder kinds and set quiet hours (your local time)",
+    responses=responses(ReminderSettings, problems=[415]),
+)
 @tracer.capture_method
 def put_reminders(body: RemindersBody) -> Response[str]:
     quiet = body.quiet_hours

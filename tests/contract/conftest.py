@@ -10,14 +10,14 @@ from infra.stack import LocalStack, start_stack
 from tests.local.conftest import Client
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")  # one stack for the whole contract suite: it starts in seconds, not zero
 def stack() -> Iterator[LocalStack]:
     running = start_stack(port=0, retry_seconds=0, poll_interval=0.02)
     yield running
     running.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def client(stack: LocalStack) -> Client:
     return Client(stack.url)
 

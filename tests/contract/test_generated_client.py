@@ -146,3 +146,96 @@ def test_a_generated_client_funds_chooses_plays_withdraws_and_reads_its_books(
         ("savings.choice", 1990, models.JournalLineDirection.DEBIT),
         ("wallet.funded", 10_000, models.JournalLineDirection.CREDIT),
     ]
+
+
+def test_a_generated_client_runs_a_merchant_campaign_its_coupon_and_the_operators_reads(
+    generated: ModuleType, client: Client
+) -> None:
+    """The merchants, engagement and audit routes through their generated types: a campaign funded and
+    activated, the coupon it issues held by a user, redeemed at checkout and rolled back, then ended."""
+    models = importlib.import_module(f"{PACKAGE}.models")
+    ops = generated.AuthenticatedClient(
+        base_url=client.url,
+        token=tokens.issue("generated-ops", extra={"scope": "ledger/admin"}),
+        raise_on_unexpected_status=True,
+    )
+    user = generated.AuthenticatedClient(
+        base_url=client.url, token=tokens.issue("generated-shopper"), raise_on_unexpected_status=True
+    )
+    made = api("merchants.post_merchant_v1_admin_merchants_post").sync_detailed(
+        client=ops, body=models.NewMerchant(merchant_id="gen-m1", name="Generated"), idempotency_key="m-1"
+    )
+    assert made.status_code == 201 and isinstance(made.parsed, models.MerchantCreated)
+    detail = {"funding_id": "gen-m1-fund", "merchant_id": "gen-m1", "amount": 10_000}
+    assert client.event("payments", "merchant.funded", detail).status == 200
+    terms = models.CouponTerms(title="5 off", value=500, valid_days=7, min_spend=2000)
+    spec = models.CampaignSpec(
+        campaign_id="gen-c1",
+        name="Generated coupons",
+        trigger=models.PaymentTrigger(event="payment.completed"),
+        effect=models.CouponEffect(kind="coupon", coupon=terms),
+    )
+    created = api("merchants.post_campaign_v1_merchants_merchant_id_campaigns_post").sync(
+        "gen-m1", client=ops, body=spec, idempotency_key="c-1"
+    )
+    assert isinstance(created, models.CampaignVersioned) and created.version == 1
+    active = api("merchants.post_activate_v1_merchants_merchant_id_campaigns_campaign_id_activate_post").sync(
+        "gen-m1", "gen-c1", client=ops, body=models.Activation(budget=5000), idempotency_key="a-1"
+    )
+    assert isinstance(active, models.CampaignActivated) and active.budget_remaining == 5000
+    listed = api("merchants.get_campaigns_v1_campaigns_get").sync(client=user)
+    assert isinstance(listed, models.PublicCampaigns)
+    [public] = [c for c in listed.campaigns if c.campaign_id == "gen-c1"]
+    assert isinstance(public.effect, models.CouponEffect) and public.effect.coupon.value == 500
+
+    payment = {
+        "payment_id": "gen-pay-1",
+        "user_id": "generated-shopper",
+        "merchant_id": "gen-m1",
+        "amount": 3000,
+        "category": "offline",
+        "occurred_at": "2026-01-01T08:00:00Z",
+    }
+    assert client.event("payments", "payment.completed", payment).status == 200
+    held = api("merchants.get_my_coupons_v1_me_coupons_get")
+    coupons = eventually(lambda: held.sync(client=user), lambda page: bool(page.coupons))
+    assert isinstance(coupons, models.HeldCoupons)
+    [coupon] = coupons.coupons
+    assert (coupon.value, coupon.min_spend, coupon.status) == (500, 2000, models.HeldCouponViewStatus.ISSUED)
+
+    checkout = models.Checkout(code=coupon.code, order_id="order-1", order_amount=3000)
+    redeemed = api("merchants.post_redemption_v1_merchants_merchant_id_redemptions_post").sync(
+        "gen-m1", client=ops, body=checkout, idempotency_key="r-1"
+    )
+    assert isinstance(redeemed, models.CheckoutRedemption) and redeemed.discount == 500
+    rolled = api(
+        "merchants.post_rollback_v1_merchants_merchant_id_redemptions_redemption_id_rollback_post"
+    ).sync(
+        "gen-m1",
+        redeemed.redemption_id,
+        client=ops,
+        body=models.Rollback(reason="refund"),
+        idempotency_key="b-1",
+    )
+    assert isinstance(rolled, models.RolledBack) and rolled.coupon_id == coupon.coupon_id
+
+    campaign = api("merchants.get_campaign_v1_merchants_merchant_id_campaigns_campaign_id_get").sync(
+        "gen-m1", "gen-c1", client=ops
+    )
+    assert isinstance(campaign, models.CampaignView) and isinstance(campaign.trigger, models.PaymentTrigger)
+    assert campaign.status == models.CampaignViewStatus.ACTIVE and campaign.budget_remaining == 4500
+    ended = api("merchants.post_end_v1_merchants_merchant_id_campaigns_campaign_id_end_post").sync(
+        "gen-m1", "gen-c1", client=ops, body=models.Empty(), idempotency_key="e-1"
+    )
+    assert isinstance(ended, models.CampaignEnded) and ended.returned == 4500
+    merchant = api("merchants.get_merchant_v1_merchants_merchant_id_get").sync("gen-m1", client=ops)
+    assert isinstance(merchant, models.MerchantView)
+    assert (merchant.prepaid, merchant.reserved) == (10_000 - 5000 + 4500, 500)
+
+    history = api("audit.get_history_v1_admin_accounts_account_history_get").sync(
+        "merchant:gen-m1/prepaid/CNY", client=ops, limit=10
+    )
+    assert isinstance(history, models.AccountHistory) and history.next_cursor is None
+    entry = api("audit.get_entry_v1_admin_entries_entry_id_get").sync(history.entries[0].entry_id, client=ops)
+    assert isinstance(entry, models.EntryView) and entry.kind == "campaign.ended"
+    assert sum(p.delta for p in entry.postings) == 0

@@ -119,3 +119,15 @@ def test_bad_lot_id_lists_are_a_400(forest_api: Api, now: datetime) -> None:
     for ids in ([lot["lot_id"], lot["lot_id"]], ["not-a-lot"], ["x"] * 101):
         status, body, _ = collect_ids(forest_api, "bad", ids)
         assert (status, body["type"]) == (400, "validation-error"), ids
+
+
+def test_an_id_no_lot_can_have_is_a_404_and_changes_nothing(forest_api: Api, ledger: Ledger) -> None:
+    """An id of the listed shape whose amount is 0 or whose pool shard does not exist names no lot: 404,
+    never the 500 a zero-amount leg or an unknown shard would raise (schemathesis found the first)."""
+    shards = forest.LOT_POOL.policy.shards
+    for n, lot_id in enumerate(
+        ["00000000T000000Z-2222222222222222-0-0", f"20260101T000000Z-2222222222222222-10-{shards}"]
+    ):
+        status, body, _ = collect_ids(forest_api, f"bad-{n}", [lot_id])
+        assert (status, body["type"]) == (404, "not-found"), body
+    assert ledger.balance(forest.energy("alice")) == 0

@@ -1,7 +1,10 @@
-"""Domain errors.
+"""Domain errors: the one registry of problem slugs.
 
 Every error a client can see carries its RFC 9457 problem ``type`` slug and HTTP status here, in one
-place, so the edge never has to guess and a new error cannot silently become a 500.
+place, so the edge never has to guess and a new error cannot silently become a 500. Features raise these
+classes and never declare their own (``tests/contract/test_problem_slugs.py`` reads the source for a
+``slug`` declared elsewhere or a literal one handed to ``problem(...)``); the OpenAPI ``Problem.type``
+enum is this module's classes (``edge.openapi.problem_slugs``).
 """
 
 from __future__ import annotations
@@ -148,6 +151,38 @@ class RetriesExhausted(LedgerError):
     slug = "contention"
     title = "Busy, retry with the same Idempotency-Key"
     status = 503
+
+
+class MinSpendNotMet(LedgerError):
+    """A merchant coupon redeemed on an order below its ``min_spend``."""
+
+    slug = "min-spend-not-met"
+    title = "Minimum spend not met"
+    status = 422
+
+
+class CouponExpired(LedgerError):
+    """A merchant coupon redeemed after its validity."""
+
+    slug = "coupon-expired"
+    title = "Coupon expired"
+    status = 422
+
+
+class EffectUnavailable(LedgerError):
+    """A campaign whose effect has no account yet (points) cannot be activated."""
+
+    slug = "effect-unavailable"
+    title = "Effect not available yet"
+    status = 422
+
+
+class InternalError(LedgerError):
+    """What the edge answers for a bug (any exception no handler maps): never for what a client sent."""
+
+    slug = "internal-error"
+    title = "Internal error"
+    status = 500
 
 
 class NotReversible(LedgerError):

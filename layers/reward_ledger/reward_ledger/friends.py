@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
@@ -26,6 +27,7 @@ from reward_ledger.errors import Forbidden, NotFound, ValidationFailed
 from reward_ledger.ledger import Guard
 from reward_ledger.ledger.models import LedgerTableMeta
 from reward_ledger.rate_limits import RateCharge, write_charged
+from reward_ledger.replies import Reply
 from reward_ledger.users import USER_ID
 
 MAX_LISTED = 500  # friends, requests and invitations listed by GET /v1/friends
@@ -108,7 +110,14 @@ def status_of(user_id: str, other: str, asked: set[str]) -> FriendStatus:
     return "requested" if user_id in asked else "invited"
 
 
-def list_friends(user_id: str) -> list[dict[str, str]]:
+class FriendLink(Reply):
+    friend_id: str = Field(description="the other user's id", examples=["bob"])
+    status: FriendStatus = Field(
+        description="friends: both asked; requested: you asked; invited: they asked, you may answer"
+    )
+
+
+def list_friends(user_id: str) -> list[FriendLink]:
     """Friends, requests the caller sent (``requested``) and requests to answer (``invited``)."""
     others = [e.sk for e in FriendEdge.query(edge_partition(user_id), limit=MAX_LISTED)]
     pairs = {
@@ -116,7 +125,7 @@ def list_friends(user_id: str) -> list[dict[str, str]]:
         for p in Friendship.batch_get([(pair_key(user_id, o), "PAIR") for o in others])
     }
     return [
-        {"friend_id": other, "status": status_of(user_id, other, pairs[pair_key(user_id, other)])}
+        FriendLink(friend_id=other, status=status_of(user_id, other, pairs[pair_key(user_id, other)]))
         for other in others
         if pair_key(user_id, other) in pairs  # an edge whose pair is gone: removed meanwhile
     ]

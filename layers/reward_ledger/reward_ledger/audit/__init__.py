@@ -4,6 +4,20 @@ The money rules live in the ledger core (``ledger/reversal.py``, ``ledger/journa
 shapes what the operators' routes answer, so the handler stays thin.
 """
 
-from reward_ledger.audit.views import account_balance, account_history, entry_view
+from reward_ledger.audit.views import (
+    AccountBalance,
+    AccountHistory,
+    EntryView,
+    account_balance,
+    account_history,
+    entry_view,
+)
 
-__all__ = ["account_balance", "account_history", "entry_view"]
+__all__ = [
+    "AccountBalance",
+    "AccountHistory",
+    "EntryView",
+    "account_balance",
+    "account_history",
+    "entry_view",
+]

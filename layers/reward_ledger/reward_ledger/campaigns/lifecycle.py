@@ -21,9 +21,11 @@ from reward_ledger.campaigns.models import (
     CampaignListing,
     CampaignVersion,
 )
+from reward_ledger.campaigns.replies import CampaignView, PublicCampaign, PublicCampaigns
 from reward_ledger.campaigns.spec import CampaignSpec, PointsEffect
 from reward_ledger.errors import (
     AlreadyDone,
+    EffectUnavailable,
     InsufficientFunds,
     LedgerError,
     NotFound,
@@ -34,12 +36,6 @@ from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKe
 
 #: how often a step that raced an award or a coupon expiry re-reads and tries again
 MAX_STEP_ATTEMPTS = 4
-
-
-class EffectUnavailable(LedgerError):
-    slug = "effect-unavailable"
-    title = "Effect not available yet"
-    status = 422
 
 
 class _Stale(RetriesExhausted):
@@ -331,17 +327,19 @@ def end(ledger: Ledger, merchant_id: str, campaign_id: str, actor: str, idem: Id
     return _retrying(step)
 
 
-def campaign_view(ledger: Ledger, merchant_id: str, campaign_id: str) -> dict[str, Any]:
+def campaign_view(ledger: Ledger, merchant_id: str, campaign_id: str) -> CampaignView:
     item = load(merchant_id, campaign_id)
     balances = ledger.balances([accounts.budget(campaign_id), accounts.awarded(campaign_id)])
-    return {
-        **dict(item.spec),
-        "merchant_id": merchant_id,
-        "status": item.status,
-        "version": int(item.version),
-        "budget_remaining": balances[accounts.budget(campaign_id)],
-        "awards": balances[accounts.awarded(campaign_id)],
-    }
+    return CampaignView.model_validate(
+        {
+            **dict(item.spec),
+            "merchant_id": merchant_id,
+            "status": item.status,
+            "version": int(item.version),
+            "budget_remaining": balances[accounts.budget(campaign_id)],
+            "awards": balances[accounts.awarded(campaign_id)],
+        }
+    )
 
 
 def active_campaigns(merchant_id: str | None = None) -> list[ActiveCampaign]:
@@ -350,15 +348,19 @@ def active_campaigns(merchant_id: str | None = None) -> list[ActiveCampaign]:
     return list(ActiveCampaign.query(ACTIVE_PK, condition, consistent_read=True))
 
 
-def public_campaigns() -> list[dict[str, Any]]:
-    return [
-        {
-            "campaign_id": row.campaign_id,
-            "merchant_id": row.merchant_id,
-            "name": row.spec["name"],
-            "trigger": row.spec["trigger"],
-            "effect": row.spec["effect"],
-            "ends_at": row.spec.get("ends_at"),
-        }
-        for row in active_campaigns()
-    ]
+def public_campaigns() -> PublicCampaigns:
+    return PublicCampaigns(
+        campaigns=[
+            PublicCampaign.model_validate(
+                {
+                    "campaign_id": row.campaign_id,
+                    "merchant_id": row.merchant_id,
+                    "name": row.spec["name"],
+                    "trigger": row.spec["trigger"],
+                    "effect": row.spec["effect"],
+                    "ends_at": row.spec.get("ends_at"),
+                }
+            )
+            for row in active_campaigns()
+        ]
+    )

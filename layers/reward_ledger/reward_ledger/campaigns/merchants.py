@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from reward_ledger import clock
 from reward_ledger.campaigns import accounts
 from reward_ledger.campaigns.models import CampaignItem, CampaignListing, MerchantItem
+from reward_ledger.campaigns.replies import MerchantView
 from reward_ledger.campaigns.spec import ID_PATTERN
 from reward_ledger.errors import AlreadyDone, NotFound
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg
@@ -94,7 +93,7 @@ def get_merchant(merchant_id: str) -> MerchantItem:
         raise NotFound(f"no merchant {merchant_id!r}") from exc
 
 
-def merchant_view(ledger: Ledger, merchant_id: str) -> dict[str, Any]:
+def merchant_view(ledger: Ledger, merchant_id: str) -> MerchantView:
     """The merchant, its prepaid balance and its campaigns with their remaining budgets."""
     merchant = get_merchant(merchant_id)
     ids = [
@@ -107,18 +106,20 @@ def merchant_view(ledger: Ledger, merchant_id: str) -> dict[str, Any]:
     wanted = [accounts.prepaid(merchant_id), accounts.settled(merchant_id), accounts.reserved(merchant_id)]
     wanted += [accounts.budget(c) for c in ids]
     balances = ledger.balances(wanted)
-    return {
-        "merchant_id": merchant_id,
-        "name": merchant.name,
-        "prepaid": balances[accounts.prepaid(merchant_id)],
-        "settled": balances[accounts.settled(merchant_id)],
-        "reserved": balances[accounts.reserved(merchant_id)],
-        "campaigns": [
-            {
-                "campaign_id": c,
-                "status": items[c].status if c in items else "draft",
-                "budget_remaining": balances[accounts.budget(c)],
-            }
-            for c in ids
-        ],
-    }
+    return MerchantView.model_validate(
+        {
+            "merchant_id": merchant_id,
+            "name": merchant.name,
+            "prepaid": balances[accounts.prepaid(merchant_id)],
+            "settled": balances[accounts.settled(merchant_id)],
+            "reserved": balances[accounts.reserved(merchant_id)],
+            "campaigns": [
+                {
+                    "campaign_id": c,
+                    "status": items[c].status if c in items else "draft",
+                    "budget_remaining": balances[accounts.budget(c)],
+                }
+                for c in ids
+            ],
+        }
+    )

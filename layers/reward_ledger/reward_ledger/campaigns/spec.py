@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
+
+from reward_ledger.config import StrictModel
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
@@ -19,8 +21,8 @@ MAX_COUPON_DAYS = 366
 MAX_LIMIT = 1_000_000
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Spec(StrictModel):
+    """Strict (unknown fields refused) and frozen, as every request model."""
 
 
 class PaymentTrigger(_Spec):

@@ -23,8 +23,16 @@ from typing import Any
 from reward_ledger import clock
 from reward_ledger.campaigns import accounts
 from reward_ledger.campaigns.models import CampaignItem, CouponItem, HeldCoupon
+from reward_ledger.campaigns.replies import HeldCoupons, HeldCouponView
 from reward_ledger.campaigns.spec import CouponTerms
-from reward_ledger.errors import AlreadyDone, LedgerError, NotFound, RetriesExhausted
+from reward_ledger.errors import (
+    AlreadyDone,
+    CouponExpired,
+    LedgerError,
+    MinSpendNotMet,
+    NotFound,
+    RetriesExhausted,
+)
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, Leg, expiry_for
 from reward_ledger.reminders.core import new_reminder, schedule_guard
 from reward_ledger.reminders.models import Reminder
@@ -38,18 +46,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at
 CODE_LENGTH = 12  # 60 bits: collisions are negligible, and a taken code fails the issue's guard
 CODE_PATTERN = r"^[A-Z2-9]{12}-[1-9][0-9]{0,8}$"
 _CODE = re.compile(CODE_PATTERN)
-
-
-class MinSpendNotMet(LedgerError):
-    slug = "min-spend-not-met"
-    title = "Minimum spend not met"
-    status = 422
-
-
-class CouponExpired(LedgerError):
-    slug = "coupon-expired"
-    title = "Coupon expired"
-    status = 422
 
 
 def new_code(value: int) -> str:
@@ -253,7 +249,7 @@ def still_issued(reminder: Reminder) -> bool:
     return coupon.status == "issued" and coupon.valid_until > clock.iso(clock.now())
 
 
-def held_coupons(user_id: str) -> list[dict[str, Any]]:
+def held_coupons(user_id: str) -> HeldCoupons:
     """The user's coupons, newest first; one past its validity shows ``expired`` before the sweep runs."""
     codes = [row.code for row in HeldCoupon.query(f"UCOUPON#{user_id}", scan_index_forward=False)]
     found = {c.code: c for c in CouponItem.batch_get([(coupon_key(code), "COUPON") for code in codes])}
@@ -265,18 +261,20 @@ def held_coupons(user_id: str) -> list[dict[str, Any]]:
             continue
         status = "expired" if item.status == "issued" and item.valid_until <= now_iso else item.status
         listed.append(
-            {
-                "coupon_id": item.coupon_id,
-                "code": code,
-                "merchant_id": item.merchant_id,
-                "title": item.title,
-                "value": int(item.value),
-                "min_spend": int(item.min_spend),
-                "status": status,
-                "expires_at": item.valid_until,
-            }
+            HeldCouponView.model_validate(
+                {
+                    "coupon_id": item.coupon_id,
+                    "code": code,
+                    "merchant_id": item.merchant_id,
+                    "title": item.title,
+                    "value": int(item.value),
+                    "min_spend": int(item.min_spend),
+                    "status": status,
+                    "expires_at": item.valid_until,
+                }
+            )
         )
-    return listed
+    return HeldCoupons(coupons=listed)
 
 
 def _expire_one(ledger: Ledger, raw: Mapping[str, Any], now_iso: str) -> bool:

@@ -31,7 +31,7 @@ from reward_ledger.edge.identity import caller_user_id
 from reward_ledger.edge.openapi import KEY_PATTERN
 from reward_ledger.edge.openapi import PROBLEM_JSON as PROBLEM_JSON
 from reward_ledger.edge.openapi import REPLAYED_HEADER as REPLAYED_HEADER
-from reward_ledger.errors import LedgerError, RateLimited, ValidationFailed
+from reward_ledger.errors import InternalError, LedgerError, RateLimited, ValidationFailed
 from reward_ledger.ledger.entries import EntryResult, IdempotencyKey
 from reward_ledger.observability import count_refusal
 
@@ -128,7 +128,12 @@ def make_resolver() -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[str]:
         logger.exception("unexpected error")
-        return problem(500, "internal-error", "Internal error", "unexpected error; nothing was changed twice")
+        return problem(
+            InternalError.status,
+            InternalError.slug,
+            InternalError.title,
+            "unexpected error; nothing was changed twice",
+        )
 
     return app
 
@@ -178,20 +183,17 @@ def idempotency_key(app: APIGatewayHttpResolver, payload: Mapping[str, Any]) -> 
     return IdempotencyKey(scope, key, {"path": path_params, "body": dict(payload)})
 
 
-def json_response(
-    status: int, body: BaseModel | Mapping[str, Any], headers: Mapping[str, str] | None = None
-) -> Response[str]:
-    """``body`` as JSON; a response model is dumped with only the fields that were set."""
-    data = body.model_dump(mode="json", exclude_unset=True) if isinstance(body, BaseModel) else dict(body)
+def json_response(status: int, body: BaseModel, headers: Mapping[str, str] | None = None) -> Response[str]:
+    """``body`` (the route's response model) as JSON, with only the fields that were set."""
+    data = body.model_dump(mode="json", exclude_unset=True)
     return Response(
         status_code=status, content_type="application/json", body=json.dumps(data), headers=headers
     )
 
 
-def entry_response(result: EntryResult, model: type[BaseModel] | None = None) -> Response[str]:
-    """The first result of an entry, checked against the route's response ``model`` (every route of
-    openapi.json passes one; the merchants' and audit routes do not yet); a replay says so in
-    ``Idempotent-Replayed``."""
+def entry_response(result: EntryResult, model: type[BaseModel]) -> Response[str]:
+    """The first result of an entry, checked against the route's response ``model`` (a field the code
+    set but the model lacks fails here, not in a client); a replay says so in ``Idempotent-Replayed``."""
     headers = {REPLAYED_HEADER: "true"} if result.replayed else None
     body = result.response or {"entry_id": result.entry_id}
-    return json_response(result.status_code, model.model_validate(body) if model else body, headers)
+    return json_response(result.status_code, model.model_validate(body), headers)

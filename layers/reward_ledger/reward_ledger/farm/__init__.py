@@ -18,7 +18,7 @@ times whenever the farm is read, fed or donated from (:func:`settle`, :mod:`.lay
 from reward_ledger.farm.config import FarmSettings, settings
 from reward_ledger.farm.donations import donate
 from reward_ledger.farm.expiry import expire_batches
-from reward_ledger.farm.feeding import FarmView, chicken_view, farm_view, feed, still_hungry
+from reward_ledger.farm.feeding import FarmView, FriendChicken, chicken_view, farm_view, feed, still_hungry
 from reward_ledger.farm.items import (
     BATCH_KIND,
     CONSUMED,
@@ -43,6 +43,7 @@ __all__ = [
     "EggBatch",
     "FarmSettings",
     "FarmView",
+    "FriendChicken",
     "chicken_view",
     "donate",
     "eggs_account",

@@ -128,16 +128,28 @@ def still_hungry(user_id: str, meal_started_at: str) -> bool:
     return chicken.meal_started_at == meal_started_at
 
 
-def chicken_view(ledger: Ledger, user_id: str) -> dict[str, Any]:
-    """What a friend sees of the chicken: eating until, or hungry since (``None``: never fed)."""
+class FriendChicken(Reply):
+    """A friend's chicken: eating until, or hungry since."""
+
+    friend_id: str = Field(description="the friend whose chicken this is", examples=["bob"])
+    state: Literal["hungry", "eating"]
+    eating_until: str | None = Field(description="ISO-8601 UTC end of the current meal; null when hungry")
+    hungry_since: str | None = Field(
+        description="ISO-8601 UTC end of the last meal; null: eating or never fed"
+    )
+
+
+def chicken_view(ledger: Ledger, user_id: str) -> FriendChicken:
+    """What a friend sees of ``user_id``'s chicken: eating until, or hungry since (``None``: never fed)."""
     chicken = settle(ledger, user_id).item
     until = chicken.eating_until
     eating = bool(until) and str(until) > clock.iso(clock.now())
-    return {
-        "state": "eating" if eating else "hungry",
-        "eating_until": until if eating else None,
-        "hungry_since": None if eating or not until else until,
-    }
+    return FriendChicken(
+        friend_id=user_id,
+        state="eating" if eating else "hungry",
+        eating_until=until if eating else None,
+        hungry_since=None if eating or not until else until,
+    )
 
 
 class ChickenView(Reply):

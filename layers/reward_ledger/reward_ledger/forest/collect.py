@@ -68,6 +68,8 @@ def _lots_as_listed(user_id: str, lot_ids: Sequence[str]) -> list[Lot]:
         parts = lot_id.rsplit("-", 2)
         if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
             raise NotFound(f"no lot {lot_id}")
+        if int(parts[1]) <= 0 or int(parts[2]) >= LOT_POOL.policy.shards:
+            raise NotFound(f"no lot {lot_id}")  # no lot holds nothing or sits on a shard the pool lacks
         lots.append(
             Lot(
                 pk=partition(user_id),

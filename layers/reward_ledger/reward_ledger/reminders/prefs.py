@@ -5,10 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+
+from pydantic import Field
 
 from reward_ledger import clock
 from reward_ledger.reminders.models import ReminderPrefs, partition
+from reward_ledger.replies import Reply
+
+
+class QuietWindow(Reply):
+    start: str = Field(description="local time HH:MM at which quiet hours begin", examples=["22:00"])
+    end: str = Field(
+        description="local time HH:MM at which they end (may be the next day)", examples=["07:30"]
+    )
+
+
+class ReminderSettings(Reply):
+    """Your muted reminder kinds and quiet hours (in your local time)."""
+
+    muted: list[str] = Field(description="reminder kinds never sent", examples=[["friend-nudge"]])
+    quiet_hours: QuietWindow | None = Field(description="reminders due then wait until it ends; null: none")
+    timezone: str = Field(description="IANA zone the quiet hours are read in", examples=["Asia/Shanghai"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,13 +35,11 @@ class Prefs:
     quiet_end: str | None = None
     zone: str | None = None
 
-    def view(self) -> dict[str, Any]:
-        quiet = {"start": self.quiet_start, "end": self.quiet_end} if self.quiet_start else None
-        return {
-            "muted": sorted(self.muted),
-            "quiet_hours": quiet,
-            "timezone": self.zone or clock.zone().key,
-        }
+    def view(self) -> ReminderSettings:
+        quiet = QuietWindow(start=self.quiet_start, end=self.quiet_end or "") if self.quiet_start else None
+        return ReminderSettings(
+            muted=sorted(self.muted), quiet_hours=quiet, timezone=self.zone or clock.zone().key
+        )
 
 
 def prefs_of(item: ReminderPrefs | None) -> Prefs:
