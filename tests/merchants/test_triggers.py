@@ -18,6 +18,7 @@ from reward_ledger.outbound import schema
 from tests.conftest import Api, fund
 from tests.events.conftest import Consumer
 from tests.games.conftest import T0, Player, advance, key
+from tests.games.test_antifraud import review
 
 CASH, PURSE = user_account("alice", "cash", "CNY"), user_account("alice", "purse", "CNY")
 
@@ -125,3 +126,19 @@ def test_a_sponsored_choice_adds_the_brands_bonus_to_the_purse_once(
     assert ledger.balance(PURSE) == 1_800 + 200
     assert ledger.balance(accounts.budget("spring-tea-first-date")) == 100_000 - 200
     assert reconcile().ok
+
+
+def test_a_held_result_triggers_nothing_until_an_operator_approves_it(
+    ledger: Ledger, consumer: Consumer, stream: StreamSource
+) -> None:
+    clock.set_now(T0)
+    seed_budgets(ledger, house=10_000)
+    seed_campaigns(ledger, fund=True)
+    status, held, _ = Player(Api("GamesFunction")).play(score=1001, duration_ms=60_000)  # above max_score
+    assert (status, held["status"]) == (201, "held")
+    assert published(consumer, stream, schema.GAME_RESULT) == []
+    assert review(Api("GamesAdminFunction"), held["entry_id"], "approve")[0] == 201
+    [event] = published(consumer, stream, schema.GAME_RESULT)
+    assert (event["detail"]["entry_id"], event["detail"]["score"]) == (held["entry_id"], 1001)
+    assert [o["campaign_id"] for o in deliver([event]) if o["status"] == "awarded"] == ["spring-tea-puzzle"]
+    assert ledger.balance(CASH) == 10 + 2
