@@ -197,7 +197,13 @@ def test_a_game_result_pays_the_seeded_level_campaigns_through_the_stream_and_th
         sid = opened.body["session_id"]
         client.call("POST", "/_local/clock", {"now": (start + timedelta(seconds=40)).isoformat()})
         body = {"score": 600, "duration_ms": 30_000, "signature": sign(LOCAL_SECRET, sid, 600, 30_000)}
-        result = post(client, f"/v1/games/sessions/{sid}/result", body, token)
+        result = client.call(
+            "POST",
+            f"/v1/games/sessions/{sid}/result",
+            body,
+            token=token,
+            headers={"Idempotency-Key": uuid.uuid4().hex, "X-Device-Id": f"dev-{user}"},
+        )
         assert (result.status, result.body["granted"]) == (201, 6), result.body
         # 6 from the house, then 2 (the puzzle's sponsor) and 20 (its level 3) from the brand's budgets
         eventually(lambda: client.balances(user).get("cash"), lambda cash: cash == 28, timeout=60)
