@@ -15,7 +15,7 @@ guards, journal and history rows), so the difference measured is the idempotency
   header's ``ALL_OLD`` image from the same call).
 
 Six event types go through both: ``choice`` (wallet -> purse, chapter guard, summary), ``game_result``
-(house and sponsor budgets -> cash, session, daily cap, rate and device guards), ``withdrawal`` (cash ->
+(house budget -> cash, session, daily cap, rate and device guards), ``withdrawal`` (cash ->
 hold under a daily limit), ``collect`` (the ripe lots GET /v1/forest listed -> energy, each lot guarded;
 with the ids neither side reads first), ``steal`` (a share of a friend's ripe lot -> the thief's energy: friendship check, lot
 guard and once-per-(lot, thief) marker; no read on either side, the lot id carries amount and shard) and
@@ -284,9 +284,9 @@ class Textbook:
         found = game_of(session_id)
         verify_signature(found, session_id, score, duration_ms, body["signature"])
         settings = config()
-        base, boost = found.reward_for(score), settings.campaigns[0].boost
+        base = found.reward_for(score)
         cash = str(user_account(user, "cash", "CNY"))
-        house, budget = str(settings.rewards.house), str(settings.campaigns[0].budget)
+        house = str(settings.rewards.house)
         now = clock.now()
         day, minute = clock.local_day(now, None).isoformat(), str(int(now.timestamp()) // 60)
         entry_id = uuid.uuid4().hex
@@ -299,12 +299,11 @@ class Textbook:
         self.client.transact_write_items(
             TransactItems=[
                 self._balance(house, -base, guarded=True),
-                self._balance(budget, -boost, guarded=True),
-                self._balance(cash, base + boost, guarded=False),
+                self._balance(cash, base, guarded=False),
                 *self._journal(
                     entry_id,
                     "games.result",
-                    [(house, cash, base), (budget, cash, boost)],
+                    [(house, cash, base)],
                     metadata,
                     hist=cash,
                 ),
@@ -322,10 +321,10 @@ class Textbook:
                     "ADD earned :g, played_ms :ms, results :one",
                     "attribute_not_exists(earned) OR earned <= :room",
                     {
-                        ":g": _n(base + boost),
+                        ":g": _n(base),
                         ":ms": _n(duration_ms),
                         ":one": _n(1),
-                        ":room": _n(settings.rewards.daily_cap - base - boost),
+                        ":room": _n(settings.rewards.daily_cap - base),
                     },
                 ),
                 self._guard(
@@ -347,8 +346,8 @@ class Textbook:
         return {
             "entry_id": entry_id,
             "status": "credited",
-            "requested": base + boost,
-            "granted": base + boost,
+            "requested": base,
+            "granted": base,
         }
 
     def _withdrawal(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -670,13 +669,12 @@ def run() -> dict[str, Any]:
             out["textbook"]["choice"] = _side(textbook_choice, textbook_choice, events)
 
             # game result ------------------------------------------------------------------------
-            seed_budgets(ledger, house=10**8, campaigns={"spring-tea": 10**7}, tag="bench")
+            seed_budgets(ledger, house=10**8, tag="bench")
             settings = config()
             _seed_textbook(
                 client,
                 [
                     _balance_item(str(settings.rewards.house), 10**8),
-                    _balance_item(str(settings.campaigns[0].budget), 10**7),
                 ],
             )
             sessions = [

@@ -285,7 +285,7 @@ def design_events() -> dict[str, dict[str, Any]]:
             )
 
             # game result: an open session, signed result, house budget -> cash under the daily cap
-            seed_budgets(ledger, house=10**7, campaigns={"spring-tea": 10**6}, tag="bench")
+            seed_budgets(ledger, house=10**7, tag="bench")
             secret = b"local-game-secret"
             sessions = [
                 open_session(

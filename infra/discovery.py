@@ -94,6 +94,7 @@ class Rule:
     pattern: dict[str, Any]
     targets: tuple[Target, ...]
     enabled: bool = True
+    bus: str = "default"  # the bus's local name (a template bus's logical id)
 
 
 @dataclass(frozen=True)
@@ -564,7 +565,8 @@ def _rule(lid: str, props: dict[str, Any], model: StackModel, resolver: Resolver
     if isinstance(pattern, str):
         pattern = json.loads(pattern)
     if isinstance(pattern, dict) and targets:
-        model.rules.append(Rule(lid, resolver.value(pattern), targets, enabled))
+        bus = str(resolver.value(props.get("EventBusName") or "default"))
+        model.rules.append(Rule(lid, resolver.value(pattern), targets, enabled, bus))
 
 
 def _queue_source(

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from infra.aws_endpoint import EmbeddedAws, Roles
-from infra.discovery import Function, Queue, Schedule, StackModel, TemplateError, load
+from infra.discovery import ACCOUNT_ID, Function, Queue, Schedule, StackModel, TemplateError, load
 from infra.events import envelope, matches, scheduled_event
 from infra.gateway import make_server
 from infra.openapi import local_document
@@ -189,6 +189,8 @@ class LocalStack:
             poller.stop()
         if self.streams is not None:
             self.streams.stop()
+        if self.outbox is not None:
+            self.outbox.stop()
         for pool in self.pools.values():
             pool.close()
         if self._saved_binding is not None:
@@ -363,8 +365,9 @@ class LocalStack:
         from infra.outbox import Outbox, bus_names
         from infra.streams import start_streams
 
-        self.outbox = Outbox(bus_names(self))
+        self.outbox = Outbox(bus_names(self), on_event=self.route_published)
         self.streams = start_streams(self)
+        self.outbox.start(self.poll_interval)
 
     # ------------------------------------------------------------------ local-only operations
 
@@ -417,7 +420,19 @@ class LocalStack:
     def put_event(self, source: str, detail_type: str, detail: Any) -> tuple[str, list[str], list[Delivery]]:
         """Deliver one event to every enabled rule whose pattern matches; (event id, rules, deliveries)."""
         event = envelope(source, detail_type, detail)
-        matched = [r for r in self.model.rules if r.enabled and matches(r.pattern, event)]
+        return self._deliver(event, self.model.rules)
+
+    def route_published(self, event: dict[str, Any]) -> list[Delivery]:
+        """What a function put on one of the template's buses, delivered to the template's rules on those
+        buses (EventBridge's own delivery; the outbox hands each event over once)."""
+        buses = set(self.outbox.buses) if self.outbox is not None else set()
+        rules = [r for r in self.model.rules if r.bus in buses]
+        # moto's copy of the event leaves out the envelope's account, which EventBridge always sets
+        delivered = {**event, "account": event.get("account", ACCOUNT_ID)}
+        return self._deliver(delivered, rules)[2] if rules else []
+
+    def _deliver(self, event: dict[str, Any], rules: list[Any]) -> tuple[str, list[str], list[Delivery]]:
+        matched = [r for r in rules if r.enabled and matches(r.pattern, event)]
         deliveries: list[Delivery] = []
         for rule in matched:
             for target in rule.targets:

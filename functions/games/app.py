@@ -21,6 +21,7 @@ from reward_ledger.edge.http import (
 from reward_ledger.edge.openapi import DeviceIdHeader, IdempotencyKeyHeader, Reply, WholeInt, link, responses
 from reward_ledger.games import ResultInput, games, open_session, submit_result
 from reward_ledger.games.catalog import GAME_ID
+from reward_ledger.games.sessions import MAX_LEVEL, SESSION_ID_PATTERN
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 
@@ -28,7 +29,6 @@ logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 app = make_resolver()
-MAX_LEVEL = 1000
 
 
 class OpenSession(StrictModel):
@@ -61,7 +61,10 @@ class Games(Reply):
 class SessionOpened(Reply):
     """A single-use session: submit its result before it expires."""
 
-    session_id: str = Field(examples=["tap-tap.abcdefghijklmnopqrstuvwxyz"])
+    session_id: str = Field(
+        description="the game, a token and, when opened for one, the level",
+        examples=["puzzle.abcdefghijklmnopqrstuvwxyz.3"],
+    )
     expires_at: str = Field(description="ISO-8601 UTC", examples=["2026-12-01T08:30:00Z"])
     level: int | None = Field(default=None, description="the level the session was opened for", examples=[3])
 
@@ -78,7 +81,11 @@ class ResultRecorded(Reply):
     status: Literal["credited", "held"] = Field(description="held: paid once an operator approves")
     requested: int = Field(description="fen the score earns before caps", examples=[120])
     granted: int = Field(description="fen granted after the daily cap and budgets", examples=[120])
-    sponsored: int = Field(description="fen of the grant a campaign sponsors", examples=[0])
+    sponsored: int = Field(
+        description="always 0: sponsors pay through their game.result campaigns, as a separate campaign.award"
+        " entry on the user's cash once this result is credited",
+        examples=[0],
+    )
     responsible_play: ResponsiblePlay
 
 
@@ -127,7 +134,7 @@ def post_session(
 )
 @tracer.capture_method
 def post_result(
-    session_id: Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{0,31}\.[a-z2-7]{26}$")],
+    session_id: Annotated[str, Path(pattern=SESSION_ID_PATTERN)],
     body: Annotated[GameResult, Body()],
     key: IdempotencyKeyHeader,
     x_device_id: DeviceIdHeader = None,

@@ -16,11 +16,10 @@ from reward_ledger.games import seed_budgets, sign
 from reward_ledger.ledger import Ledger
 from tests.conftest import Api
 
-# 10:00 in Asia/Shanghai, inside the spring-tea campaign
+# 10:00 in Asia/Shanghai
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 SECRET = b"local-game-secret"
 HOUSE_FUNDS = 100_000
-CAMPAIGN_FUNDS = 10_000
 
 _keys = itertools.count()
 
@@ -100,7 +99,7 @@ class Player:
 @pytest.fixture
 def games_ledger(ledger: Ledger) -> Ledger:
     clock.set_now(T0)
-    seed_budgets(ledger, house=HOUSE_FUNDS, campaigns={"spring-tea": CAMPAIGN_FUNDS})
+    seed_budgets(ledger, house=HOUSE_FUNDS)
     return ledger
 
 

@@ -10,7 +10,7 @@ from reward_ledger.games import config
 from reward_ledger.games import review as review_module
 from reward_ledger.ledger import Ledger, hold_account, reconcile, user_account
 from tests.conftest import Api
-from tests.games.conftest import CAMPAIGN_FUNDS, HOUSE_FUNDS, Player, advance, key
+from tests.games.conftest import HOUSE_FUNDS, Player, advance, key
 
 CASH = user_account("alice", "cash", "CNY")
 HOLD = hold_account("CNY")
@@ -29,10 +29,8 @@ def review(admin_api: Api, entry_id: str, action: str, claims: dict[str, Any] | 
     )
 
 
-def budgets(ledger: Ledger) -> tuple[int, int]:
-    house, campaign = config().rewards.house, config().campaigns[0].budget
-    found = ledger.balances([house, campaign])
-    return found[house], found[campaign]
+def house_left(ledger: Ledger) -> int:
+    return ledger.balance(config().rewards.house)
 
 
 @pytest.mark.parametrize(
@@ -98,10 +96,10 @@ def test_held_rewards_approved_and_rejected_with_an_audit_trail(
     games_api: Api, admin_api: Api, games_ledger: Ledger
 ) -> None:
     player = Player(games_api)
-    _, first, _ = player.play(score=1001, duration_ms=60_000)  # held: 10 + 2 boost
+    _, first, _ = player.play(score=1001, duration_ms=60_000)  # held: 10
     _, second, _ = player.play(score=1001, duration_ms=60_000)
-    assert games_ledger.balance(HOLD) == 24
-    assert budgets(games_ledger) == (HOUSE_FUNDS - 20, CAMPAIGN_FUNDS - 4)
+    assert games_ledger.balance(HOLD) == 20
+    assert house_left(games_ledger) == HOUSE_FUNDS - 20
 
     status, body, headers = review(admin_api, first["entry_id"], "approve")
     assert status == 201, body
@@ -109,9 +107,9 @@ def test_held_rewards_approved_and_rejected_with_an_audit_trail(
     status, body, _ = review(admin_api, second["entry_id"], "reject")
     assert (status, body["state"]) == (201, "voided")
 
-    assert games_ledger.balance(CASH) == 12
+    assert games_ledger.balance(CASH) == 10
     assert games_ledger.balance(HOLD) == 0
-    assert budgets(games_ledger) == (HOUSE_FUNDS - 10, CAMPAIGN_FUNDS - 2)
+    assert house_left(games_ledger) == HOUSE_FUNDS - 10
     approved = games_ledger.entry(first["entry_id"])
     rejected = games_ledger.entry(second["entry_id"])
     assert approved is not None
@@ -124,7 +122,7 @@ def test_held_rewards_approved_and_rejected_with_an_audit_trail(
     assert (status, headers.get("idempotent-replayed")) == (201, "true")
     status, body, _ = review(admin_api, first["entry_id"], "reject")
     assert (status, body["type"]) == (409, "already-done")
-    assert games_ledger.balance(CASH) == 12
+    assert games_ledger.balance(CASH) == 10
     assert reconcile().ok
 
 
@@ -137,7 +135,7 @@ def test_normal_tokens_cannot_review(games_api: Api, admin_api: Api, games_ledge
         admin_api, held["entry_id"], "approve", {"sub": "op-2", "cognito:groups": ["ledger-admin"]}
     )
     assert status == 201
-    assert games_ledger.balance(CASH) == 12
+    assert games_ledger.balance(CASH) == 10
 
 
 def test_only_held_game_rewards_can_be_reviewed(games_api: Api, admin_api: Api, games_ledger: Ledger) -> None:
@@ -165,8 +163,8 @@ def test_the_review_queue_lists_exactly_the_pending_held_rewards(
     assert (first["user_id"], first["game_id"], first["granted"], first["sponsored"]) == (
         "alice",
         "puzzle",
-        12,
-        2,
+        10,
+        0,
     )
     assert first["suspect"] == ["score-above-max"] and first["review_by"] > first["held_at"]
     assert body["next"] is None

@@ -10,6 +10,7 @@ import pytest
 from infra.apigw import eventbridge_event
 from infra.handlers import invoke
 from tests.conftest import Api
+from tests.events.conftest import consumer, stream  # noqa: F401 (the events-out fixtures, for test_triggers)
 
 OPERATOR = {"sub": "ops", "scope": "ledger/admin"}
 

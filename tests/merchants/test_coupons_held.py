@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from infra.handlers import invoke
 from reward_ledger import clock, sweep
 from reward_ledger.campaigns import accounts, vouchers
 from reward_ledger.campaigns.models import CouponItem
@@ -12,7 +13,8 @@ from reward_ledger.ledger.models import ExpiringItem
 from reward_ledger.reminders.kinds import find_and_deliver
 from reward_ledger.reminders.models import Reminder, partition
 from reward_ledger.wiring import PRODUCT
-from tests.merchants.conftest import Merchants, coupon_spec, pay, running
+from tests.conftest import Api
+from tests.merchants.conftest import Merchants, coupon_spec, pay, running, staff
 from tests.seeds.conftest import run_threads, serialised_moto  # noqa: F401 (fixture)
 
 START = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -127,3 +129,45 @@ def test_an_unredeemed_coupon_reminds_its_holder_a_day_before_it_expires_once(
     assert report.delivery.outcomes == {"sent": 1, "stale": 1}  # u1's; u2 redeemed theirs
     again = find_and_deliver(PRODUCT.reminder_kinds, START + timedelta(days=2, minutes=2))
     assert again.delivery.outcomes == {}  # at most one per (user, kind, coupon)
+
+
+def test_a_coupon_bought_with_seeds_is_held_redeemed_rolled_back_and_expires_as_a_campaigns(
+    merchants: Merchants, ledger: Ledger
+) -> None:
+    """The seeds shop issues an instance of the merchant's coupon: the same checkout, rollback and sweep."""
+    from reward_ledger.campaigns.seed import seed_campaigns
+    from tests.seeds.conftest import give_seeds
+
+    clock.set_now(START)
+    seed_campaigns(ledger, fund=True)
+    invoke("CouponStockFunction", {})
+    give_seeds(ledger, "u1", 40)
+    shop = Api("CouponsFunction")
+    codes = []
+    for key in ("buy-1", "buy-2"):
+        status, bought, _ = shop.call(
+            "POST",
+            "/v1/coupons/coffee-5/redemptions",
+            route="/v1/coupons/{coupon_id}/redemptions",
+            path_parameters={"coupon_id": "coffee-5"},
+            body={},
+            headers={"Idempotency-Key": key},
+            user="u1",
+        )
+        assert status == 201, bought
+        codes.append(bought["coupon"]["code"])
+    assert [c["status"] for c in merchants.coupons("u1")] == ["issued", "issued"]
+    assert merchants.redeem("brand-coffee", codes[0], 1_000)[1]["type"] == "min-spend-not-met"
+    status, redeemed = merchants.redeem("brand-coffee", codes[0], 2_000)
+    assert (status, redeemed["discount"]) == (201, 500)
+    assert merchants.redeem("brand-coffee", codes[0], 2_000)[0] == 409
+    assert merchants.redeem("m-other", codes[1], 2_000, claims=staff("m-other"))[0] == 404
+    assert merchants.rollback("brand-coffee", redeemed["redemption_id"])[0] == 201
+    assert merchants.rollback("brand-coffee", redeemed["redemption_id"])[0] == 409
+    budget = accounts.budget("coffee-5-seeds")
+    assert ledger.balance(budget) == 50_000 - 2 * 500
+    clock.set_now(START + timedelta(days=31))
+    assert _sweep(ledger, clock.now()) == 2  # both unredeemed: their value goes back
+    assert ledger.balance(budget) == 50_000
+    assert ledger.balance(accounts.reserved("brand-coffee")) == 0
+    assert reconcile().ok

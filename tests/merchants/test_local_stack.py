@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from infra import token as tokens
+from reward_ledger.games import sign
+from reward_ledger.games.sessions import LOCAL_SECRET_DEFAULT
 from tests.local.conftest import Client, Reply, client, eventually, stack  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 OPS = tokens.issue("ops", extra={"scope": "ledger/admin"})
 REDELIVERIES = 2
+LOCAL_SECRET = LOCAL_SECRET_DEFAULT.encode()
 
 
 def staff(merchant_id: str) -> str:
@@ -178,3 +182,30 @@ def test_other_merchants_staff_and_users_are_refused_on_every_merchant_route(cli
             reply = client.call(method, path, body, token=token, headers={"Idempotency-Key": "k"})
             assert reply.status == 403, (method, path, reply.body)
     assert client.call("GET", base, token=staff(merchant)).status == 200
+
+
+def test_a_game_result_pays_the_seeded_level_campaigns_through_the_stream_and_the_bus(client: Client) -> None:  # noqa: F811
+    """The stack's seed (data/campaigns.toml) runs the sponsor boosts as campaigns: the result's entry goes
+    through the table's stream, the publisher and the ledger's bus to the campaign triggers."""
+    user = "u-" + uuid.uuid4().hex[:8]
+    token = tokens.issue(user)
+    start = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+    client.call("POST", "/_local/clock", {"now": start.isoformat()})
+    try:
+        opened = post(client, "/v1/games/puzzle/sessions", {"level": 3}, token)
+        assert opened.status == 201, opened.body
+        sid = opened.body["session_id"]
+        client.call("POST", "/_local/clock", {"now": (start + timedelta(seconds=40)).isoformat()})
+        body = {"score": 600, "duration_ms": 30_000, "signature": sign(LOCAL_SECRET, sid, 600, 30_000)}
+        result = client.call(
+            "POST",
+            f"/v1/games/sessions/{sid}/result",
+            body,
+            token=token,
+            headers={"Idempotency-Key": uuid.uuid4().hex, "X-Device-Id": f"dev-{user}"},
+        )
+        assert (result.status, result.body["granted"]) == (201, 6), result.body
+        # 6 from the house, then 2 (the puzzle's sponsor) and 20 (its level 3) from the brand's budgets
+        eventually(lambda: client.balances(user).get("cash"), lambda cash: cash == 28, timeout=60)
+    finally:
+        client.call("POST", "/_local/clock", {"now": None})

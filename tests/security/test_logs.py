@@ -62,7 +62,7 @@ def games(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     from aws_lambda_powertools.utilities import parameters
 
     clock.set_now(T0)
-    seed_budgets(ledger, house=100_000, campaigns={"spring-tea": 10_000})
+    seed_budgets(ledger, house=100_000)
     ssm = boto3.client("ssm", region_name="us-east-1")
     for game in catalog.config().games:
         ssm.put_parameter(Name=game.secret_parameter, Value=SECRET, Type="SecureString", Overwrite=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from reward_ledger.campaigns.seed import seed_campaigns
 from reward_ledger.ledger import EntryRequest, IdempotencyKey, Ledger, Leg, external_account, user_account
 from tests.conftest import Api
 
@@ -17,7 +18,8 @@ def seeds_api(ledger_table: str) -> Api:
 
 
 @pytest.fixture
-def coupons_api(ledger_table: str) -> Api:
+def coupons_api(ledger: Ledger) -> Api:
+    seed_campaigns(ledger, fund=True)  # the merchants' campaigns that fund the coupons sold for seeds
     return Api("CouponsFunction")
 
 

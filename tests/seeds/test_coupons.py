@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from infra.handlers import invoke
-from reward_ledger import coupons
+from reward_ledger import clock, coupons
+from reward_ledger.campaigns import accounts
+from reward_ledger.campaigns.seed import seed_campaigns
+from reward_ledger.campaigns.shop import bought_coupon
+from reward_ledger.campaigns.vouchers import held_coupons
 from reward_ledger.errors import OutOfStock
 from reward_ledger.ledger import EntryResult, IdempotencyKey, Ledger, reconcile, shard_for, user_account
 from reward_ledger.ledger.models import EntryItem
@@ -27,6 +31,13 @@ def redeem(
         headers={"Idempotency-Key": key},
         user=user,
     )
+
+
+def issuer(user: str) -> coupons.Issuer:
+    def issue(item: coupons.Coupon) -> coupons.Instance:
+        return bought_coupon(item.merchant_id, item.campaign_id, item.coupon_id, user, clock.now())
+
+    return issue
 
 
 def stock_of(ledger: Ledger, coupon_id: str) -> int:
@@ -58,11 +69,22 @@ def test_a_redemption_spends_seeds_and_takes_one_unit(coupons_api: Api, ledger: 
 
     assert ledger.balance(user_account("alice", "seeds", "SEED")) == 10
     assert stock_of(ledger, COFFEE) == 98
-    assert ledger.balance(coupons.redeemed_account(COFFEE)) == 2
+    assert ledger.balance(coupons.sold_account(COFFEE)) == 2
     assert ledger.balance(coupons.proceeds_account(COFFEE)) == 40
     header = ledger.entry(body["redemption_id"])
     assert header is not None
-    assert (header.kind, header.metadata) == ("coupon.redeemed", {"coupon_id": COFFEE, "user_id": "alice"})
+    assert (header.kind, header.metadata) == (
+        "coupon.redeemed",
+        {"coupon_id": COFFEE, "user_id": "alice", "code": body["coupon"]["code"]},
+    )
+    # the buyer holds two instances of the merchant's coupon, their value reserved from its campaign
+    held = held_coupons("alice")
+    assert sorted(c["code"] for c in held) == sorted([body["coupon"]["code"], second["coupon"]["code"]])
+    assert {(c["merchant_id"], c["value"], c["min_spend"], c["status"]) for c in held} == {
+        ("brand-coffee", 500, 1500, "issued")
+    }
+    assert ledger.balance(accounts.reserved("brand-coffee")) == 2 * 500
+    assert ledger.balance(accounts.budget("coffee-5-seeds")) == 50_000 - 2 * 500
 
     # not enough seeds left for a third: refused, nothing moved
     status, problem, _ = redeem(coupons_api, COFFEE, "r3")
@@ -91,6 +113,7 @@ def test_bad_redemption_bodies_are_400(coupons_api: Api, body: object) -> None:
 def test_a_storm_of_500_redemptions_on_100_coupons_redeems_exactly_100(
     ledger: Ledger, serialised_moto: None
 ) -> None:
+    seed_campaigns(ledger, fund=True)  # a budget of exactly 100 coupons of 500
     coupons.issue_stock(ledger, COFFEE, "storm-batch", 100)
     price = coupons.coupon(COFFEE).price_seeds
     users = 20
@@ -102,7 +125,8 @@ def test_a_storm_of_500_redemptions_on_100_coupons_redeems_exactly_100(
         out: list[EntryResult | Exception] = []
         for k in range(per_user):
             try:
-                out.append(coupons.redeem(ledger, f"s{u}", COFFEE, IdempotencyKey(f"storm:{u}", f"k{k}", {})))
+                idem = IdempotencyKey(f"storm:{u}", f"k{k}", {})
+                out.append(coupons.redeem(ledger, f"s{u}", COFFEE, idem, issuer(f"s{u}")))
             except Exception as exc:  # collected and asserted below
                 out.append(exc)
         return out
@@ -117,13 +141,15 @@ def test_a_storm_of_500_redemptions_on_100_coupons_redeems_exactly_100(
 
     shards = ledger.shard_balances(coupons.stock_account(COFFEE))
     assert shards == [0, 0, 0, 0]
-    assert all(b >= 0 for b in ledger.shard_balances(coupons.redeemed_account(COFFEE)))
-    assert ledger.balance(coupons.redeemed_account(COFFEE)) == 100
+    assert all(b >= 0 for b in ledger.shard_balances(coupons.sold_account(COFFEE)))
+    assert ledger.balance(coupons.sold_account(COFFEE)) == 100
     assert ledger.balance(coupons.proceeds_account(COFFEE)) == 100 * price
     spent = sum(
         price * per_user - ledger.balance(user_account(f"s{u}", "seeds", "SEED")) for u in range(users)
     )
     assert spent == 100 * price
+    assert ledger.balance(accounts.budget("coffee-5-seeds")) == 0  # every coupon's value reserved, no more
+    assert ledger.balance(accounts.reserved("brand-coffee")) == 100 * 500
     # every success is journaled once; no refused attempt left an entry behind
     journal = [e for e in EntryItem.scan(EntryItem.sk == "ENTRY") if e.kind == "coupon.redeemed"]
     assert len(journal) == 100

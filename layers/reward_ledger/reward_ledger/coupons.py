@@ -2,8 +2,10 @@
 
 * Stock: ``coupon:<id>/stock/COUPON`` (policy kind ``coupon``: sharded, never negative), issued from
   ``external:coupons/issued/COUPON`` by configured batches, each issued once and spread over the shards.
-* Redemption: one entry, two legs, one transaction: ``price`` seeds ``user:<u>/seeds/SEED ->
-  coupon:<id>/proceeds/SEED`` and one unit ``coupon:<id>/stock/COUPON -> coupon:<id>/redeemed/COUPON``.
+* Redemption: one entry, one transaction: ``price`` seeds ``user:<u>/seeds/SEED ->
+  coupon:<id>/proceeds/SEED``, one unit ``coupon:<id>/stock/COUPON -> coupon:<id>/sold/COUPON``, and the
+  coupon instance the buyer now holds (:class:`Instance`: its legs and items, built by the merchant's
+  campaign that sells it, whose budget reserves the coupon's value; ``reward_ledger.campaigns.shop``).
   The stock leg is overdraft-guarded like any non-negative account, so a storm can never take more units
   than exist; the core falls back to other shards when the hashed one is dry. The redemption id is the
   entry id.
@@ -11,8 +13,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import Any
 
 from pydantic import BaseModel, Field, NonNegativeInt, PositiveInt
 
@@ -23,6 +28,7 @@ from reward_ledger.ledger import (
     Account,
     EntryRequest,
     EntryResult,
+    Guard,
     IdempotencyKey,
     Ledger,
     Leg,
@@ -49,6 +55,9 @@ class Coupon(StrictModel):
     title: str
     title_zh: str
     price_seeds: PositiveInt
+    # the merchant whose coupon it is, and its campaign (trigger seeds.purchase) that funds each instance
+    merchant_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    campaign_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     batches: list[StockBatch] = Field(default_factory=list)
 
 
@@ -82,8 +91,22 @@ def stock_account(coupon_id: str) -> Account:
     return Account(f"coupon:{coupon_id}", "stock", COUPON)
 
 
-def redeemed_account(coupon_id: str) -> Account:
-    return Account(f"coupon:{coupon_id}", "redeemed", COUPON)
+def sold_account(coupon_id: str) -> Account:
+    return Account(f"coupon:{coupon_id}", "sold", COUPON)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """The coupon instance a purchase issues: its legs (the value reserved from ``funded_by``), its items
+    (guards) and what the buyer is answered (``coupon_id``, ``code``, ``value``, ``expires_at``)."""
+
+    legs: list[Leg]
+    guards: list[Guard]
+    view: dict[str, Any]
+    funded_by: Account
+
+
+Issuer = Callable[[Coupon], Instance]
 
 
 def proceeds_account(coupon_id: str) -> Account:
@@ -130,8 +153,9 @@ def issue_configured_stock(ledger: Ledger) -> dict[str, int]:
 SOLD_OUT_TOPIC = "coupon-sold-out"
 
 
-def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey) -> EntryResult:
-    """Spend the coupon's price in seeds for one unit of its stock; 422 out-of-stock when none is left.
+def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey, issue: Issuer) -> EntryResult:
+    """Spend the coupon's price in seeds for one unit of its stock and an instance of the coupon (built
+    by ``issue``); 422 out-of-stock when no unit is left or the coupon's budget cannot reserve its value.
 
     Happy path: one transaction, no read. When this ledger found the stock empty a moment ago (its memo), one read
     of the stock comes first so that a storm on a sold-out coupon costs a read per request instead of a
@@ -141,20 +165,32 @@ def redeem(ledger: Ledger, user_id: str, coupon_id: str, idem: IdempotencyKey) -
     stock = stock_account(coupon_id)
     if ledger.memo.marked(SOLD_OUT_TOPIC, coupon_id, clock.now()) and ledger.balance(stock) <= 0:
         raise OutOfStock(f"coupon {coupon_id} is out of stock", coupon_id=coupon_id)
+    instance = issue(item)
     request = EntryRequest(
         idempotency=idem,
         kind="coupon.redeemed",
         legs=[
             Leg(user_account(user_id, "seeds", SEED), proceeds_account(coupon_id), item.price_seeds),
-            Leg(stock, redeemed_account(coupon_id), 1),
+            Leg(stock, sold_account(coupon_id), 1),
+            *instance.legs,
         ],
-        metadata={"coupon_id": coupon_id, "user_id": user_id},
-        response={"redemption_id": idem.entry_id, "coupon_id": coupon_id, "seeds": item.price_seeds},
+        guards=instance.guards,
+        metadata={"coupon_id": coupon_id, "user_id": user_id, "code": instance.view["code"]},
+        response={
+            "redemption_id": idem.entry_id,
+            "coupon_id": coupon_id,
+            "seeds": item.price_seeds,
+            "coupon": instance.view,
+        },
     )
     for attempt in range(STOCK_RETRIES + 1):
         try:
             return ledger.transfer(request)
         except InsufficientFunds as exc:
+            if exc.context.get("account") == str(instance.funded_by):  # as for the stock: really spent?
+                if attempt < STOCK_RETRIES and ledger.balance(instance.funded_by) >= instance.view["value"]:
+                    continue
+                raise OutOfStock(f"coupon {coupon_id} is out of stock: its budget is spent") from exc
             if exc.context.get("account") != str(stock):
                 raise
             # failure path only: is the stock really gone, or did a racing redemption beat a split?

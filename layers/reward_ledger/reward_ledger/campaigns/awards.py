@@ -28,6 +28,7 @@ from reward_ledger.campaigns.spec import (
     GameTrigger,
     PaymentTrigger,
     PurseEffect,
+    SeedsPurchaseTrigger,
     StoryChoiceTrigger,
 )
 from reward_ledger.errors import IdempotencyConflict, InsufficientFunds, LedgerError
@@ -58,7 +59,7 @@ class LimitReached(LedgerError):
 
 def matches(spec: CampaignSpec, facts: TriggerFacts) -> bool:
     trigger, a = spec.trigger, facts.attrs
-    if trigger.event != facts.event:
+    if trigger.event != facts.event or isinstance(trigger, SeedsPurchaseTrigger):
         return False
     if isinstance(trigger, PaymentTrigger):
         return (trigger.min_amount is None or int(a.get("amount", 0)) >= trigger.min_amount) and (

@@ -55,8 +55,17 @@ class ChallengeTrigger(_Spec):
     challenge_id: str = Field(pattern=ID_PATTERN)
 
 
+class SeedsPurchaseTrigger(_Spec):
+    """A coupon of the seeds shop (``data/coupons.toml`` names this campaign): each purchase issues the
+    campaign's coupon, its value reserved from this budget. No event evaluates it."""
+
+    event: Literal["seeds.purchase"]
+    coupon_id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+
+
 Trigger = Annotated[
-    PaymentTrigger | GameTrigger | StoryChoiceTrigger | ChallengeTrigger, Field(discriminator="event")
+    PaymentTrigger | GameTrigger | StoryChoiceTrigger | ChallengeTrigger | SeedsPurchaseTrigger,
+    Field(discriminator="event"),
 ]
 
 

@@ -3,7 +3,7 @@
 Rules and decisions: docs/games.md. Numbers: data/games.toml.
 """
 
-from reward_ledger.games.catalog import Campaign, Game, active_campaign, config, game, games
+from reward_ledger.games.catalog import Game, config, game, games
 from reward_ledger.games.rewards import (
     ResultInput,
     fund_budget,
@@ -19,10 +19,8 @@ from reward_ledger.games.withdrawals import (
 )
 
 __all__ = [
-    "Campaign",
     "Game",
     "ResultInput",
-    "active_campaign",
     "config",
     "fund_budget",
     "game",

@@ -1,14 +1,15 @@
-"""The game catalog, sponsor campaigns and every game number, loaded from ``data/games.toml``."""
+"""The game catalog and every game number, loaded from ``data/games.toml``.
+
+Sponsors boosting a game are merchants' ``game.result`` campaigns (``reward_ledger.campaigns``), not
+game settings."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from functools import cache
 
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
-from reward_ledger import clock
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.errors import NotFound
 from reward_ledger.ledger import Account
@@ -51,22 +52,6 @@ class Game(StrictModel):
         return fen
 
 
-class Campaign(StrictModel):
-    campaign_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    sponsor: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    game_ids: list[str]
-    boost: PositiveInt
-    starts_at: str
-    ends_at: str
-
-    @property
-    def budget(self) -> Account:
-        return Account(f"campaign:{self.campaign_id}", "budget", "CNY")
-
-    def runs_at(self, instant: datetime) -> bool:
-        return clock.parse_iso(self.starts_at) <= instant < clock.parse_iso(self.ends_at)
-
-
 class RewardSettings(StrictModel):
     house_budget: str
     daily_cap: PositiveInt
@@ -104,17 +89,12 @@ class GamesConfig(StrictModel):
     antifraud: AntifraudSettings
     withdrawals: WithdrawalSettings
     games: list[Game] = Field(min_length=1)
-    campaigns: list[Campaign] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_exist(self) -> GamesConfig:
         ids = [g.game_id for g in self.games]
         if len(ids) != len(set(ids)):
             raise ValueError("duplicate game_id")
-        for campaign in self.campaigns:
-            unknown = set(campaign.game_ids) - set(ids)
-            if unknown:
-                raise ValueError(f"campaign {campaign.campaign_id} names unknown games {sorted(unknown)}")
         if self.rewards.house.kind != "system":
             raise ValueError("house_budget must be a system account (sharded, never negative)")
         return self
@@ -134,14 +114,6 @@ def game(game_id: str) -> Game:
         if candidate.game_id == game_id:
             return candidate
     raise NotFound(f"no game {game_id!r}")
-
-
-def active_campaign(game_id: str, instant: datetime) -> Campaign | None:
-    """The campaign boosting ``game_id`` at ``instant`` (the first listed wins when several overlap)."""
-    for campaign in config().campaigns:
-        if game_id in campaign.game_ids and campaign.runs_at(instant):
-            return campaign
-    return None
 
 
 def is_game_id(text: str) -> bool:

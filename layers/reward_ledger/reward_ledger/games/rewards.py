@@ -1,15 +1,20 @@
-"""Paying a game result: base reward from the house budget, sponsor boost from a campaign budget,
-clamped to the user's daily cap, with the session closed in the same transaction.
+"""Paying a game result: the reward table's amount from the house budget, clamped to the user's daily
+cap, with the session closed in the same transaction.
 
-Happy path, one ``TransactWriteItems`` (no read): entry header, house shard, campaign shard, the user's
-``cash``, the session (open -> closed), the daily counter (``earned <= cap - granted`` and
+Happy path, one ``TransactWriteItems`` (no read): entry header, house shard, the user's ``cash``, the
+session (open -> closed), the daily counter (``earned <= cap - granted`` and
 ``played_ms <= reminder - duration``), the rate window counter and the device's account set.
+
+Sponsors are not paid here: a brand boosting a game (or a level of it) runs a ``game.result`` campaign,
+paid from its own budget as a follow-up entry once this one committed (the publisher derives the
+``game.result`` event from this entry's header; docs/merchants.md). ``sponsored`` stays in the answer
+and is 0: no part of this entry is a sponsor's money.
 
 Clamping is optimistic: the full amount is tried first; when the daily counter's condition fails, its
 old image (``ALL_OLD``) tells what was earned and played today, and the result is written again with the
 remainder (a bounded number of attempts, concurrent results of the same user may race). Other refusals
 also come back as old images and turn into another attempt: a failed rate/device/duration condition
-makes the result held; a dry campaign budget drops the boost (the base continues).
+makes the result held.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from pynamodb.models import Model
 from reward_ledger import clock
 from reward_ledger.errors import (
     DailyCapReached,
-    InsufficientFunds,
     LedgerError,
     NotFound,
     RetriesExhausted,
@@ -38,8 +42,8 @@ from reward_ledger.games.antifraud import (
     implausible,
     rate_guard,
 )
-from reward_ledger.games.catalog import active_campaign, config
-from reward_ledger.games.sessions import TooFast, game_of, session_guard, verify_signature
+from reward_ledger.games.catalog import config
+from reward_ledger.games.sessions import TooFast, game_of, level_of, session_guard, verify_signature
 from reward_ledger.ledger import (
     Account,
     EntryRequest,
@@ -112,16 +116,8 @@ def daily_guard(
     return Guard.update(item, actions, condition, refused)
 
 
-#: a campaign budget found dry is remembered this long (``ledger.memo``, topic ``campaign-dry``): the boost
-#: is skipped meanwhile, so a storm after exhaustion does not probe every shard of an empty budget on
-#: every result
-DRY_RECHECK = timedelta(seconds=30)
-DRY_TOPIC = "campaign-dry"
-
-
 @dataclass(slots=True)
 class _Plan:
-    boost_on: bool
     remaining: int | None = None  # None: unknown, try the full amount
     watch_reminder: bool = True
     past_reminder: bool = False
@@ -149,13 +145,9 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
     settings = config().rewards
     now = clock.now()
     day = clock.local_day(now, result.tz).isoformat()
-    base = found.reward_for(result.score)
-    campaign = active_campaign(found.game_id, now)
+    requested = found.reward_for(result.score)
     reminder_ms = settings.daily_reminder_minutes * 60_000
-    plan = _Plan(
-        boost_on=campaign is not None and not ledger.memo.marked(DRY_TOPIC, campaign.campaign_id, now),
-        reasons=implausible(found, result.score, result.duration_ms),
-    )
+    plan = _Plan(reasons=implausible(found, result.score, result.duration_ms))
     if not result.device_id and config().antifraud.hold_without_device:
         plan.reasons.append("no-device")
     if result.duration_ms > reminder_ms:
@@ -163,18 +155,10 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
     cash = cash_account(result.user_id)
     eid = idem.entry_id
     for _ in range(MAX_ATTEMPTS):
-        boost = campaign.boost if campaign is not None and plan.boost_on else 0
-        requested = base + boost
         granted = requested if plan.remaining is None else min(requested, plan.remaining)
         if requested > 0 and granted <= 0:
             raise DailyCapReached(f"the daily cap of {settings.daily_cap} fen is reached; come back tomorrow")
-        from_house = min(base, granted)
-        sponsored = granted - from_house
-        legs = []
-        if from_house:
-            legs.append(Leg(settings.house, cash, from_house))
-        if sponsored and campaign is not None:
-            legs.append(Leg(campaign.budget, cash, sponsored))
+        legs = [Leg(settings.house, cash, granted)] if granted else []
         guards = [
             session_guard(
                 result.session_id,
@@ -197,24 +181,24 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
             "status": "held" if held else "credited",
             "requested": requested,
             "granted": granted,
-            "sponsored": sponsored,
+            "sponsored": 0,
             "responsible_play": {
                 "past_daily_reminder": plan.past_reminder,
                 "daily_reminder_minutes": settings.daily_reminder_minutes,
             },
         }
-        metadata = {
+        metadata: dict[str, Any] = {
             "user_id": result.user_id,
             "day": day,  # the local day whose cap counter the grant was counted on (a reversal gives it back)
             "game_id": found.game_id,
+            "level": level_of(result.session_id),
             "session_id": result.session_id,
             "score": result.score,
             "duration_ms": result.duration_ms,
             "device_id": result.device_id,
             "requested": requested,
             "granted": granted,
-            "sponsored": sponsored,
-            "campaign_id": campaign.campaign_id if campaign is not None and sponsored else None,
+            "sponsored": 0,
             "suspect": list(plan.reasons),
         }
         review_by = now + timedelta(hours=settings.held_review_hours)
@@ -246,11 +230,6 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
         except DeviceShared:
             plan.reasons.append("shared-device")
             plan.check_device = False
-        except InsufficientFunds as exc:
-            if campaign is None or not sponsored or exc.context.get("account") != str(campaign.budget):
-                raise
-            plan.boost_on = False
-            ledger.memo.mark(DRY_TOPIC, campaign.campaign_id, now + DRY_RECHECK)
     raise RetriesExhausted("the result could not be written; retry with the same Idempotency-Key")
 
 
@@ -266,12 +245,12 @@ def review_held(
     return ledger.resolve(entry_id, action, actor=actor, note=note)
 
 
-# ---------------------------------------------------------------------- budgets
+# ---------------------------------------------------------------------- the house budget
 def fund_budget(
     ledger: Ledger, account: Account, amount: int, funding_id: str, *, source: str
 ) -> EntryResult:
-    """Fund a budget (house or campaign) from ``external:<source>``, spread evenly over its shards so
-    results can draw from any shard. Idempotent by ``funding_id``."""
+    """Fund a budget from ``external:<source>``, spread evenly over its shards so results can draw
+    from any shard. Idempotent by ``funding_id``."""
     shards = account.policy.shards
     issuer = external_account(source, account.asset)
     per, extra = divmod(amount, shards)
@@ -294,13 +273,7 @@ def fund_budget(
     )
 
 
-def seed_budgets(ledger: Ledger, *, house: int, campaigns: Mapping[str, int], tag: str = "seed") -> None:
-    """Fund the house budget and the named campaigns (tests, local stack, bench)."""
+def seed_budgets(ledger: Ledger, *, house: int, tag: str = "seed") -> None:
+    """Fund the house budget (tests, local stack, bench); sponsors fund their own campaigns."""
     if house:
         fund_budget(ledger, config().rewards.house, house, f"{tag}:house", source="house")
-    by_id = {c.campaign_id: c for c in config().campaigns}
-    for campaign_id, amount in campaigns.items():
-        campaign = by_id[campaign_id]
-        fund_budget(
-            ledger, campaign.budget, amount, f"{tag}:{campaign_id}", source=f"sponsor.{campaign.sponsor}"
-        )

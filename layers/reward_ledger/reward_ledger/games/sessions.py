@@ -70,6 +70,24 @@ class OpenedSession:
         return opened
 
 
+#: a session opened for a level names it after its token (``puzzle.<token>.3``): the result then knows
+#: its level without reading the session, and a client cannot claim another level (that id names no
+#: session of its user, and the signature covers the id)
+MAX_LEVEL = 1000
+SESSION_ID_PATTERN = r"^[a-z][a-z0-9-]{0,31}\.[a-z2-7]{26}(\.[1-9][0-9]{0,3})?$"
+
+
+def session_id_for(game_id: str, token: str, level: int | None) -> str:
+    assert level is None or 1 <= level <= MAX_LEVEL, "levels are 1..MAX_LEVEL"
+    return f"{game_id}.{token}" if level is None else f"{game_id}.{token}.{level}"
+
+
+def level_of(session_id: str) -> int | None:
+    """The level a session was opened for (None: any level), read from its id."""
+    parts = session_id.split(".")
+    return int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+
+
 def game_of(session_id: str) -> Game:
     """The game a session id names; an id that is malformed or names no game is simply not found."""
     game_id, dot, token = session_id.partition(".")
@@ -86,7 +104,7 @@ def open_session(user_id: str, game_id: str, idem: IdempotencyKey, level: int | 
     key, so a retry replays it."""
     found = game(game_id)
     token = base64.b32encode(hashlib.sha256(f"session\x1f{idem.scope}\x1f{idem.key}".encode()).digest())
-    session_id = f"{found.game_id}.{token.decode('ascii')[:26].lower()}"
+    session_id = session_id_for(found.game_id, token.decode("ascii")[:26].lower(), level)
     now = clock.now()
     expires = now + timedelta(seconds=config().rewards.session_ttl_seconds)
     item = GameSession(

@@ -3,6 +3,8 @@
 * ``ledger.entry.committed``: an entry header was inserted (the entry committed; a refused transaction
   writes no stream record). Postings are netted per account over its shards and sum to zero per asset.
 * ``reminder.due``: a reminder item turned ``sent`` (the finder decided to deliver it).
+* ``game.result``, ``story.choice``: a credited game result, a savings choice (``outbound.triggers``
+  reads them from the entry's header): what merchants' campaigns are evaluated on.
 
 The delivery is at least once: a consumer drops repeats by ``dedupe_id`` (the entry id, or the reminder
 id), which is also the detail's own id field.
@@ -22,6 +24,8 @@ from reward_ledger.users import public_user_id
 SOURCE = "reward-ledger"
 ENTRY_COMMITTED: Final = "ledger.entry.committed"
 REMINDER_DUE: Final = "reminder.due"
+GAME_RESULT: Final = "game.result"
+STORY_CHOICE: Final = "story.choice"
 Image = Mapping[str, Any]
 
 
@@ -58,14 +62,37 @@ class ReminderDue(BaseModel):
     data: dict[str, Any]
 
 
+class GameResult(BaseModel):
+    """``game.result``: a credited result (``entry_id`` is the result's entry and the dedupe key)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str
+    user_id: str
+    game_id: str
+    level: int | None
+    score: int
+
+
+class StoryChoice(BaseModel):
+    """``story.choice``: a savings choice made (``entry_id`` is the choice's entry and the dedupe key)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str
+    user_id: str
+    story_id: str
+    choice_id: str
+
+
 class Outbound(BaseModel):
     """One event to put on the bus: its detail-type, detail and the consumer's dedupe key."""
 
     model_config = ConfigDict(frozen=True)
 
-    detail_type: Literal["ledger.entry.committed", "reminder.due"]
+    detail_type: Literal["ledger.entry.committed", "reminder.due", "game.result", "story.choice"]
     dedupe_id: str
-    detail: EntryCommitted | ReminderDue
+    detail: EntryCommitted | ReminderDue | GameResult | StoryChoice
 
 
 def asset_of(account: str) -> str:
@@ -97,7 +124,7 @@ def entry_committed(image: Image) -> Outbound:
     return Outbound(detail_type=ENTRY_COMMITTED, dedupe_id=detail.entry_id, detail=detail)
 
 
-def _json(value: Any) -> dict[str, Any]:
+def json_map(value: Any) -> dict[str, Any]:
     """A JSON attribute (PynamoDB stores it as a string) as a dict."""
     loaded = json.loads(value) if isinstance(value, str) else value
     return dict(loaded or {})
@@ -111,7 +138,7 @@ def reminder_due(image: Image) -> Outbound:
         subject=str(image["subject"]),
         due_at=str(image["due_at"]),
         sent_at=str(image["sent_at"]),
-        data=_json(image.get("data")),
+        data=json_map(image.get("data")),
     )
     return Outbound(detail_type=REMINDER_DUE, dedupe_id=detail.reminder_id, detail=detail)
 

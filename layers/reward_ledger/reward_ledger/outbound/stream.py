@@ -9,6 +9,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from reward_ledger.outbound.publish import put_all
 from reward_ledger.outbound.schema import Outbound, from_change
+from reward_ledger.outbound.triggers import trigger_events
 
 _deserializer = TypeDeserializer()
 StreamRecord = Mapping[str, Any]
@@ -27,9 +28,12 @@ def sequence_number(record: StreamRecord) -> str:
 def outbound_of(record: StreamRecord) -> list[Outbound]:
     change = record["dynamodb"]
     keys = _plain(change.get("Keys")) or {}
-    return from_change(
-        str(record.get("eventName", "")), keys, _plain(change.get("OldImage")), _plain(change.get("NewImage"))
+    name, old, new = (
+        str(record.get("eventName", "")),
+        _plain(change.get("OldImage")),
+        _plain(change.get("NewImage")),
     )
+    return from_change(name, keys, old, new) + trigger_events(name, keys, old, new)
 
 
 def publish_records(client: Any, bus: str, records: Sequence[StreamRecord]) -> set[str]:

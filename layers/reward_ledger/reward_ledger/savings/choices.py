@@ -104,7 +104,13 @@ def choose(
                     unconditional,
                 ),
             ],
-            metadata={"story_id": story_id, "chapter": chapter, "choice_id": choice_id, "day": day},
+            metadata={
+                "user_id": user_id,
+                "story_id": story_id,
+                "chapter": chapter,
+                "choice_id": choice_id,
+                "day": day,
+            },
             response=response,
         )
     )
