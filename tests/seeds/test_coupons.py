@@ -78,7 +78,7 @@ def test_a_redemption_spends_seeds_and_takes_one_unit(coupons_api: Api, ledger: 
         {"coupon_id": COFFEE, "user_id": "alice", "code": body["coupon"]["code"]},
     )
     # the buyer holds two instances of the merchant's coupon, their value reserved from its campaign
-    held = held_coupons("alice")
+    held = [c.model_dump() for c in held_coupons("alice").coupons]
     assert sorted(c["code"] for c in held) == sorted([body["coupon"]["code"], second["coupon"]["code"]])
     assert {(c["merchant_id"], c["value"], c["min_spend"], c["status"]) for c in held} == {
         ("brand-coffee", 500, 1500, "issued")
