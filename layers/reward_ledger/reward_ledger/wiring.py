@@ -23,6 +23,9 @@ from reward_ledger import (
     farm,
     forest,
     friends,
+    loyalty,
+    merchant_refs,
+    points,
     profiles,
     rate_limits,
     rentals,
@@ -100,12 +103,17 @@ PRODUCT = Wiring(
         antifraud.DeviceAccounts,
         withdrawals.DailyWithdrawn,
         *campaign_models.MODELS,
+        merchant_refs.MerchantRef,
+        points.ProgramItem,
+        points.PointsLot,
+        loyalty.MemberRow,
     ),
     expirers={
         sweep.HOLD_KIND: sweep.expire_holds,
         forest.LOT_KIND: forest.expire_lots,
         farm.BATCH_KIND: farm.expire_batches,
         vouchers.EXPIRY_KIND: vouchers.expire_coupons,
+        points.LOT_KIND: loyalty.expire_lots,
     },
     resolution_hooks={
         rentals.RENTAL_KIND: rentals.rental_over,
@@ -152,6 +160,10 @@ PRODUCT = Wiring(
         "coupon.redemption.rolled_back": "the coupon is usable again: a new redemption redeems it",
         "coupon.expired": "expiry is the rule applied; the coupon instance stays expired",
         "friends.nudge": "moves no money; the friend's reminder it scheduled may already be sent",
+        loyalty.PROGRAM_KIND: "moves no money; set the program again to change its terms",
+        loyalty.EARN_KIND: "the points form a lot that may already be spent or expired",
+        loyalty.SPEND_KIND: "the lots it took from follow it; grant points again instead",
+        loyalty.EXPIRY_ENTRY_KIND: "expiry is the rule applied; the lot stays expired",
     },
     reminder_kinds=(
         ReminderKind("oxygen-expiring", finder=forest.expiring_oxygen),  # the ExpiryIndex, within the hour
