@@ -1,4 +1,5 @@
-"""payment.completed for the merchant programs (EventBridge): loyalty points at the merchant paid.
+"""payment.completed for the merchant programs (EventBridge): loyalty points and challenge check-ins at
+the merchant paid.
 
 Each program's step is its own idempotent entry keyed by the payment id, so a redelivered event (or a
 retry after one step failed) replays what committed and does the rest. A payment that earns nothing
@@ -12,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from reward_ledger import clock, loyalty
+from reward_ledger import challenges, clock, loyalty
 from reward_ledger.campaigns.spec import ID_PATTERN
 from reward_ledger.edge.events import parse_detail
 from reward_ledger.runtime import ledger
@@ -49,5 +50,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         outcome["points"] = (earned.response or {}).get("points", 0) if earned else 0
         if earned is not None and not earned.replayed:
             metrics.add_metric(name="PointsEarned", unit=MetricUnit.Count, value=int(outcome["points"]))
+        checkins = challenges.check_in_by_payment(
+            ledger(), payment.user_id, payment.merchant_id, payment.amount, now
+        )
+        outcome["checkins"] = checkins
     logger.info("payment applied to the programs", extra=outcome)
     return outcome

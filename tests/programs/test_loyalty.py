@@ -136,8 +136,8 @@ def test_a_points_campaign_pays_points_and_a_tier_gates_a_coupon_campaign(
     assert ledger.balance(user_account("carol", "cash", "CNY")) == 200  # p1 found her below silver
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.booleans(), st.integers(min_value=1, max_value=300)), min_size=1, max_size=8))
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.booleans(), st.integers(min_value=1, max_value=300)), min_size=1, max_size=6))
 def test_the_points_held_are_always_what_the_lots_have_left(
     loyalty_api: Caller, ledger: Ledger, steps: list[tuple[bool, int]]
 ) -> None:

@@ -19,6 +19,7 @@ from pynamodb.models import Model
 
 from reward_ledger import (
     cap_zones,
+    challenges,
     charity,
     farm,
     forest,
@@ -107,6 +108,7 @@ PRODUCT = Wiring(
         points.ProgramItem,
         points.PointsLot,
         loyalty.MemberRow,
+        *challenges.MODELS,
     ),
     expirers={
         sweep.HOLD_KIND: sweep.expire_holds,
@@ -164,6 +166,12 @@ PRODUCT = Wiring(
         loyalty.EARN_KIND: "the points form a lot that may already be spent or expired",
         loyalty.SPEND_KIND: "the lots it took from follow it; grant points again instead",
         loyalty.EXPIRY_ENTRY_KIND: "expiry is the rule applied; the lot stays expired",
+        challenges.OPEN_KIND: "moves no money: the challenge record is its whole effect",
+        challenges.JOIN_KIND: "moves no money; the participant's progress follows it",
+        challenges.CHECKIN_KIND: "moves no money; the day's check-in is the progress itself",
+        challenges.COMPLETED_KIND: "moves no money; the prize it triggered is a campaign award",
+        challenges.FINISHED_KIND: "moves no money; the completion is the progress itself",
+        challenges.FAILED_KIND: "moves no money; the missed day is a fact",
     },
     reminder_kinds=(
         ReminderKind("oxygen-expiring", finder=forest.expiring_oxygen),  # the ExpiryIndex, within the hour
@@ -174,5 +182,7 @@ PRODUCT = Wiring(
         ReminderKind("withdrawal-rejected"),
         # the award that issues the coupon, due a day before it expires; stale once redeemed or expired
         ReminderKind("coupon-expiring", still_due=vouchers.still_issued),
+        # the join or the previous check-in, due at the day's reminder hour; stale once checked in or over
+        ReminderKind(challenges.REMINDER, still_due=challenges.still_unchecked),
     ),
 )

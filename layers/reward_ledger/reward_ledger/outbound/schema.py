@@ -22,6 +22,7 @@ from reward_ledger.users import public_user_id
 SOURCE = "reward-ledger"
 ENTRY_COMMITTED: Final = "ledger.entry.committed"
 REMINDER_DUE: Final = "reminder.due"
+CHALLENGE_COMPLETED: Final = "challenge.completed"
 Image = Mapping[str, Any]
 
 
@@ -58,14 +59,24 @@ class ReminderDue(BaseModel):
     data: dict[str, Any]
 
 
+class ChallengeCompleted(BaseModel):
+    """``challenge.completed``: a winner's last check-in committed; campaigns pay its prizes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str
+    challenge_id: str
+    user_id: str
+
+
 class Outbound(BaseModel):
     """One event to put on the bus: its detail-type, detail and the consumer's dedupe key."""
 
     model_config = ConfigDict(frozen=True)
 
-    detail_type: Literal["ledger.entry.committed", "reminder.due"]
+    detail_type: Literal["ledger.entry.committed", "reminder.due", "challenge.completed"]
     dedupe_id: str
-    detail: EntryCommitted | ReminderDue
+    detail: EntryCommitted | ReminderDue | ChallengeCompleted
 
 
 def asset_of(account: str) -> str:
@@ -116,10 +127,22 @@ def reminder_due(image: Image) -> Outbound:
     return Outbound(detail_type=REMINDER_DUE, dedupe_id=detail.reminder_id, detail=detail)
 
 
+def challenge_completed(image: Image) -> Outbound:
+    metadata = _json(image.get("metadata"))
+    detail = ChallengeCompleted(
+        entry_id=str(image["entry_id"]),
+        challenge_id=str(metadata["challenge_id"]),
+        user_id=str(metadata["user_id"]),
+    )
+    return Outbound(detail_type=CHALLENGE_COMPLETED, dedupe_id=detail.entry_id, detail=detail)
+
+
 def from_change(event_name: str, keys: Image, old: Image | None, new: Image | None) -> list[Outbound]:
     """The events one stream record of the ledger table gives (most records give none)."""
     pk, sk = str(keys.get("pk", "")), str(keys.get("sk", ""))
     if event_name == "INSERT" and sk == "ENTRY" and pk.startswith("ENTRY#") and new is not None:
+        if new.get("kind") == CHALLENGE_COMPLETED:  # a challenge's winning check-in is also a trigger
+            return [entry_committed(new), challenge_completed(new)]
         return [entry_committed(new)]
     turned_sent = new is not None and new.get("state") == "sent" and (old or {}).get("state") != "sent"
     if pk.startswith("REMINDER#") and turned_sent and new is not None:
