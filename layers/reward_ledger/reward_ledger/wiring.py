@@ -24,6 +24,7 @@ from reward_ledger import (
     farm,
     forest,
     friends,
+    giftcards,
     loyalty,
     merchant_refs,
     points,
@@ -109,6 +110,7 @@ PRODUCT = Wiring(
         points.PointsLot,
         loyalty.MemberRow,
         *challenges.MODELS,
+        *giftcards.MODELS,
     ),
     expirers={
         sweep.HOLD_KIND: sweep.expire_holds,
@@ -172,6 +174,9 @@ PRODUCT = Wiring(
         challenges.COMPLETED_KIND: "moves no money; the prize it triggered is a campaign award",
         challenges.FINISHED_KIND: "moves no money; the completion is the progress itself",
         challenges.FAILED_KIND: "moves no money; the missed day is a fact",
+        giftcards.BUY_KIND: "the card is the owner's (and may be given); captures spend it",
+        giftcards.CAPTURE_KIND: "the card's balance mirror follows it; refund the order with a new card",
+        giftcards.GIVE_KIND: "moves no money; the friend holds the card",
     },
     reminder_kinds=(
         ReminderKind("oxygen-expiring", finder=forest.expiring_oxygen),  # the ExpiryIndex, within the hour
