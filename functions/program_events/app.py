@@ -1,5 +1,5 @@
 """payment.completed for the merchant programs (EventBridge): loyalty points and challenge check-ins at
-the merchant paid.
+the merchant paid, and the invitee's first qualifying payment (any payment) for the inviter's reward.
 
 Each program's step is its own idempotent entry keyed by the payment id, so a redelivered event (or a
 retry after one step failed) replays what committed and does the rest. A payment that earns nothing
@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from reward_ledger import challenges, clock, loyalty
+from reward_ledger import challenges, clock, invites, loyalty
 from reward_ledger.campaigns.spec import ID_PATTERN
 from reward_ledger.edge.events import parse_detail
 from reward_ledger.runtime import ledger
@@ -54,5 +54,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             ledger(), payment.user_id, payment.merchant_id, payment.amount, now
         )
         outcome["checkins"] = checkins
+    qualified = invites.qualify(ledger(), payment.user_id, payment.amount, payment.payment_id, now)
+    if qualified is not None:
+        outcome["invite"] = qualified
     logger.info("payment applied to the programs", extra=outcome)
     return outcome

@@ -25,6 +25,7 @@ from reward_ledger import (
     forest,
     friends,
     giftcards,
+    invites,
     loyalty,
     merchant_refs,
     points,
@@ -111,6 +112,7 @@ PRODUCT = Wiring(
         loyalty.MemberRow,
         *challenges.MODELS,
         *giftcards.MODELS,
+        *invites.MODELS,
     ),
     expirers={
         sweep.HOLD_KIND: sweep.expire_holds,
@@ -177,6 +179,9 @@ PRODUCT = Wiring(
         giftcards.BUY_KIND: "the card is the owner's (and may be given); captures spend it",
         giftcards.CAPTURE_KIND: "the card's balance mirror follows it; refund the order with a new card",
         giftcards.GIVE_KIND: "moves no money; the friend holds the card",
+        invites.CREATE_KIND: "moves no money; the code and the day's count follow it",
+        invites.ACCEPT_KIND: "moves no money; the friendship and the invitee record follow it",
+        invites.QUALIFIED_KIND: "moves no money; the inviter's reward it triggered is a campaign award",
     },
     reminder_kinds=(
         ReminderKind("oxygen-expiring", finder=forest.expiring_oxygen),  # the ExpiryIndex, within the hour

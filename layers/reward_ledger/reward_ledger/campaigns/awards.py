@@ -73,8 +73,9 @@ def matches(spec: CampaignSpec, facts: TriggerFacts) -> bool:
         )
     if isinstance(trigger, StoryChoiceTrigger):
         return a.get("story_id") == trigger.story_id and a.get("choice_id") == trigger.choice_id
-    assert isinstance(trigger, ChallengeTrigger)
-    return a.get("challenge_id") == trigger.challenge_id
+    if isinstance(trigger, ChallengeTrigger):
+        return a.get("challenge_id") == trigger.challenge_id
+    return True  # invite.qualified: every invite qualifies (the campaign's limits bound it)
 
 
 def _limit(campaign_id: str, user_id: str, sk: str, limit: int, name: str, ttl: datetime | None) -> Guard:

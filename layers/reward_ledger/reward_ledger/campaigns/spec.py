@@ -53,8 +53,15 @@ class ChallengeTrigger(_Spec):
     challenge_id: str = Field(pattern=ID_PATTERN)
 
 
+class InviteTrigger(_Spec):
+    """An invitee's first qualifying payment (a platform campaign paying the inviter)."""
+
+    event: Literal["invite.qualified"]
+
+
 Trigger = Annotated[
-    PaymentTrigger | GameTrigger | StoryChoiceTrigger | ChallengeTrigger, Field(discriminator="event")
+    PaymentTrigger | GameTrigger | StoryChoiceTrigger | ChallengeTrigger | InviteTrigger,
+    Field(discriminator="event"),
 ]
 
 

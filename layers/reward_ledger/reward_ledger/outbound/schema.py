@@ -23,6 +23,7 @@ SOURCE = "reward-ledger"
 ENTRY_COMMITTED: Final = "ledger.entry.committed"
 REMINDER_DUE: Final = "reminder.due"
 CHALLENGE_COMPLETED: Final = "challenge.completed"
+INVITE_QUALIFIED: Final = "invite.qualified"
 Image = Mapping[str, Any]
 
 
@@ -69,14 +70,25 @@ class ChallengeCompleted(BaseModel):
     user_id: str
 
 
+class InviteQualified(BaseModel):
+    """``invite.qualified``: an invitee's first qualifying payment; the platform's campaign pays the
+    inviter (``user_id``) once per invitee."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str
+    user_id: str
+    invitee: str
+
+
 class Outbound(BaseModel):
     """One event to put on the bus: its detail-type, detail and the consumer's dedupe key."""
 
     model_config = ConfigDict(frozen=True)
 
-    detail_type: Literal["ledger.entry.committed", "reminder.due", "challenge.completed"]
+    detail_type: Literal["ledger.entry.committed", "reminder.due", "challenge.completed", "invite.qualified"]
     dedupe_id: str
-    detail: EntryCommitted | ReminderDue | ChallengeCompleted
+    detail: EntryCommitted | ReminderDue | ChallengeCompleted | InviteQualified
 
 
 def asset_of(account: str) -> str:
@@ -137,13 +149,24 @@ def challenge_completed(image: Image) -> Outbound:
     return Outbound(detail_type=CHALLENGE_COMPLETED, dedupe_id=detail.entry_id, detail=detail)
 
 
+def invite_qualified(image: Image) -> Outbound:
+    metadata = _json(image.get("metadata"))
+    detail = InviteQualified(
+        entry_id=str(image["entry_id"]), user_id=str(metadata["user_id"]), invitee=str(metadata["invitee"])
+    )
+    return Outbound(detail_type=INVITE_QUALIFIED, dedupe_id=detail.entry_id, detail=detail)
+
+
+#: entries whose commit is also a domain event (kind -> how the event is read from the header)
+ENTRY_EVENTS = {CHALLENGE_COMPLETED: challenge_completed, INVITE_QUALIFIED: invite_qualified}
+
+
 def from_change(event_name: str, keys: Image, old: Image | None, new: Image | None) -> list[Outbound]:
     """The events one stream record of the ledger table gives (most records give none)."""
     pk, sk = str(keys.get("pk", "")), str(keys.get("sk", ""))
     if event_name == "INSERT" and sk == "ENTRY" and pk.startswith("ENTRY#") and new is not None:
-        if new.get("kind") == CHALLENGE_COMPLETED:  # a challenge's winning check-in is also a trigger
-            return [entry_committed(new), challenge_completed(new)]
-        return [entry_committed(new)]
+        also = ENTRY_EVENTS.get(str(new.get("kind")))  # a trigger of campaigns, besides the entry
+        return [entry_committed(new), *([also(new)] if also else [])]
     turned_sent = new is not None and new.get("state") == "sent" and (old or {}).get("state") != "sent"
     if pk.startswith("REMINDER#") and turned_sent and new is not None:
         return [reminder_due(new)]
