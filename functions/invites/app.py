@@ -3,11 +3,8 @@ platform campaign paid at the invitee's first qualifying payment (ProgramEventsF
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
@@ -15,6 +12,7 @@ from reward_ledger import invites
 from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, make_resolver, user_zone
 from reward_ledger.edge.openapi import DeviceIdHeader, IdempotencyKeyHeader, Reply, link, responses
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 
 logger = Logger()

@@ -3,11 +3,8 @@ see their points, tiers and what expires when. Points are earned by payments (Pr
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
@@ -18,6 +15,7 @@ from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, 
 from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, WholeInt, responses
 from reward_ledger.edge.roles import merchant_actor
 from reward_ledger.loyalty.program import Tier
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 from reward_ledger.users import USER_ID_PATTERN
 

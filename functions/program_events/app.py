@@ -8,14 +8,13 @@ is an outcome, not an error; a malformed event fails (retried, then the DLQ).
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from reward_ledger import challenges, clock, invites, loyalty
 from reward_ledger.campaigns.spec import ID_PATTERN
 from reward_ledger.edge.events import parse_detail
+from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.runtime import ledger
 from reward_ledger.users import USER_ID_PATTERN
 
