@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pynamodb.expressions.condition import Condition
 
 from reward_ledger import clock
@@ -32,7 +32,11 @@ class ProgramBody(StrictModel):
     earn_per_yuan: int = Field(
         ge=0, le=settings().max_earn_per_yuan, description="points per yuan (100 fen) spent", examples=[1]
     )
-    tiers: list[Tier] = Field(default_factory=list, max_length=settings().max_tiers)
+    tiers: list[Tier] = Field(
+        default_factory=list,
+        max_length=settings().max_tiers,
+        description="a member is in the highest tier whose min_points they earned (names should differ)",
+    )
     points_valid_days: int = Field(
         ge=1, le=settings().max_points_valid_days, description="days a point stays valid", examples=[365]
     )
@@ -42,15 +46,6 @@ class ProgramBody(StrictModel):
         le=settings().max_points_valid_days,
         description="tiers count the points earned over this many past days",
     )
-
-    @model_validator(mode="after")
-    def _distinct(self) -> ProgramBody:
-        names = [t.tier for t in self.tiers]
-        if len(set(names)) != len(names):
-            raise ValueError("tier names must be distinct")
-        if len({t.min_points for t in self.tiers}) != len(names):
-            raise ValueError("each tier needs its own min_points")
-        return self
 
 
 def set_program(
