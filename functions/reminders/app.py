@@ -25,6 +25,7 @@ ReminderName = Literal[
     "withdrawal-completed",
     "withdrawal-rejected",
     "coupon-expiring",
+    "challenge-checkin",
 ]
 assert set(get_args(ReminderName)) == set(REMINDER_NAMES), "the route accepts exactly the known kinds"
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"

@@ -108,7 +108,7 @@ def test_paused_campaigns_pay_nothing_and_are_not_listed(merchants: Merchants) -
     assert pay("u1", "m1", 5_000, "p1")["outcomes"][0]["status"] == "awarded"
 
 
-def test_points_effects_are_accepted_but_cannot_run_until_loyalty_exists(merchants: Merchants) -> None:
+def test_points_effects_are_accepted_but_cannot_run_without_a_loyalty_program(merchants: Merchants) -> None:
     merchants.create_merchant("m1")
     fund_merchant("m1", 1_000)
     spec = cash_spec("c1") | {"effect": {"kind": "points", "amount": 10}}

@@ -152,11 +152,14 @@ def test_every_function_of_the_template_is_probed() -> None:
 
 def test_the_declared_kinds_are_the_features_constants_and_every_reference_resolves() -> None:
     """The wiring writes kinds out (declaring imports nothing); each is the constant its feature uses."""
-    from reward_ledger import farm, forest, rentals, sweep
+    from reward_ledger import challenges, farm, forest, loyalty, points, rentals, sweep
     from reward_ledger.campaigns import vouchers
     from reward_ledger.games import rewards, withdrawals
 
-    assert set(PRODUCT.expirers) == {sweep.HOLD_KIND, forest.LOT_KIND, farm.BATCH_KIND, vouchers.EXPIRY_KIND}
+    expiring = {sweep.HOLD_KIND, forest.LOT_KIND, farm.BATCH_KIND, vouchers.EXPIRY_KIND, points.LOT_KIND}
+    assert set(PRODUCT.expirers) == expiring
+    assert PRODUCT.expirers[points.LOT_KIND] is loyalty.expire_lots
+    assert challenges.REMINDER in {kind.name for kind in PRODUCT.reminder_kinds}
     assert set(PRODUCT.resolution_hooks) == {
         rentals.RENTAL_KIND,
         withdrawals.WITHDRAWAL_KIND,

@@ -192,3 +192,11 @@ class NotReversible(LedgerError):
     slug = "not-reversible"
     title = "Entry cannot be reversed"
     status = 422
+
+
+class InviteRefused(LedgerError):
+    """An invite code that cannot be accepted by this caller (their own, or a second one)."""
+
+    slug = "invite-refused"
+    title = "Invite refused"
+    status = 409

@@ -79,7 +79,7 @@ class Wiring:
 
 
 def _reminder_kinds() -> tuple[ReminderKind, ...]:
-    from reward_ledger import farm, forest
+    from reward_ledger import challenges, farm, forest
     from reward_ledger.campaigns import vouchers
     from reward_ledger.reminders.kinds import ReminderKind
 
@@ -92,6 +92,8 @@ def _reminder_kinds() -> tuple[ReminderKind, ...]:
         ReminderKind("withdrawal-rejected"),
         # the award that issues the coupon, due a day before it expires; stale once redeemed or expired
         ReminderKind("coupon-expiring", still_due=vouchers.still_issued),
+        # the join or the previous check-in, due at the day's reminder hour; stale once checked in or over
+        ReminderKind(challenges.REMINDER, still_due=challenges.still_unchecked),
     )
 
 
@@ -125,6 +127,13 @@ PRODUCT = Wiring(
         "reward_ledger.games.antifraud:DeviceAccounts",
         "reward_ledger.games.withdrawals:DailyWithdrawn",
         "reward_ledger.campaigns.models:MODELS",
+        "reward_ledger.merchant_refs:MerchantRef",
+        "reward_ledger.points:ProgramItem",
+        "reward_ledger.points:PointsLot",
+        "reward_ledger.loyalty:MemberRow",
+        "reward_ledger.challenges:MODELS",
+        "reward_ledger.giftcards:MODELS",
+        "reward_ledger.invites:MODELS",
     ),
     expirers=Refs(
         {
@@ -132,6 +141,7 @@ PRODUCT = Wiring(
             "oxygen_lot": "reward_ledger.forest:expire_lots",
             "egg_batch": "reward_ledger.farm:expire_batches",
             "merchant-coupon": "reward_ledger.campaigns.vouchers:expire_coupons",
+            "points-lot": "reward_ledger.loyalty:expire_lots",
         }
     ),
     resolution_hooks=Refs(
@@ -183,6 +193,22 @@ PRODUCT = Wiring(
         "coupon.redemption.rolled_back": "the coupon is usable again: a new redemption redeems it",
         "coupon.expired": "expiry is the rule applied; the coupon instance stays expired",
         "friends.nudge": "moves no money; the friend's reminder it scheduled may already be sent",
+        "loyalty.program.set": "moves no money; set the program again to change its terms",
+        "loyalty.points.earned": "the points form a lot that may already be spent or expired",
+        "loyalty.points.spent": "the lots it took from follow it; grant points again instead",
+        "loyalty.points.expired": "expiry is the rule applied; the lot stays expired",
+        "challenge.opened": "moves no money: the challenge record is its whole effect",
+        "challenge.joined": "moves no money; the participant's progress follows it",
+        "challenge.checkin": "moves no money; the day's check-in is the progress itself",
+        "challenge.completed": "moves no money; the prize it triggered is a campaign award",
+        "challenge.finished": "moves no money; the completion is the progress itself",
+        "challenge.failed": "moves no money; the missed day is a fact",
+        "giftcard.bought": "the card is the owner's (and may be given); captures spend it",
+        "giftcard.captured": "the card's balance mirror follows it; refund the order with a new card",
+        "giftcard.given": "moves no money; the friend holds the card",
+        "invite.created": "moves no money; the code and the day's count follow it",
+        "invite.accepted": "moves no money; the friendship and the invitee record follow it",
+        "invite.qualified": "moves no money; the inviter's reward it triggered is a campaign award",
     },
     reminders=_reminder_kinds,
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from reward_ledger import clock
+from reward_ledger import clock, points
 from reward_ledger.campaigns import accounts, vouchers
 from reward_ledger.campaigns.lifecycle import active_campaigns, spec_of
 from reward_ledger.campaigns.models import ActiveCampaign, LimitCounter
@@ -27,6 +27,7 @@ from reward_ledger.campaigns.spec import (
     CouponEffect,
     GameTrigger,
     PaymentTrigger,
+    PointsEffect,
     PurseEffect,
     SeedsPurchaseTrigger,
     StoryChoiceTrigger,
@@ -73,8 +74,9 @@ def matches(spec: CampaignSpec, facts: TriggerFacts) -> bool:
         )
     if isinstance(trigger, StoryChoiceTrigger):
         return a.get("story_id") == trigger.story_id and a.get("choice_id") == trigger.choice_id
-    assert isinstance(trigger, ChallengeTrigger)
-    return a.get("challenge_id") == trigger.challenge_id
+    if isinstance(trigger, ChallengeTrigger):
+        return a.get("challenge_id") == trigger.challenge_id
+    return True  # invite.qualified: every invite qualifies (the campaign's limits bound it)
 
 
 def _limit(campaign_id: str, user_id: str, sk: str, limit: int, name: str, ttl: datetime | None) -> Guard:
@@ -87,14 +89,20 @@ def _limit(campaign_id: str, user_id: str, sk: str, limit: int, name: str, ttl: 
 
 
 def award_request(
-    row: ActiveCampaign, facts: TriggerFacts, now: datetime
+    row: ActiveCampaign, facts: TriggerFacts, now: datetime, terms: points.Terms | None = None
 ) -> tuple[EntryRequest, dict[str, Any]]:
-    """The award entry of one campaign for one trigger (built, not written)."""
+    """The award entry of one campaign for one trigger (built, not written); ``terms``: the merchant's
+    loyalty terms, for a points award (the points are issued by the program, as a lot that expires)."""
     spec, cid, user = spec_of(row), row.campaign_id, facts.user_id
     budget = accounts.budget(cid)
     guards: list[Guard] = []
     outcome: dict[str, Any] = {"campaign_id": cid, "version": int(row.version), "effect": spec.effect.kind}
-    if isinstance(spec.effect, CouponEffect):
+    if isinstance(spec.effect, PointsEffect):
+        assert terms is not None, "a points award needs the merchant's loyalty terms"
+        leg, lot = points.grant(user, terms, spec.effect.amount, f"campaign.{cid}.{facts.trigger_id}", now)
+        legs, guards = [leg], [lot]
+        outcome["points"] = spec.effect.amount
+    elif isinstance(spec.effect, CouponEffect):
         leg, issued, coupon = vouchers.issue(
             row.merchant_id, cid, int(row.version), user, spec.effect.coupon, now
         )
@@ -145,9 +153,17 @@ def award(ledger: Ledger, row: ActiveCampaign, facts: TriggerFacts, now: datetim
     the shards this one had split onto): only a read of the whole account after the refusal decides that
     the budget (or the allowance) is really exhausted.
     """
-    request, outcome = award_request(row, facts, now)
     skipped = {"campaign_id": row.campaign_id, "status": "skipped"}
     spec = spec_of(row)
+    terms = None
+    if isinstance(spec.effect, PointsEffect):
+        terms = points.program_terms(ledger, row.merchant_id)
+        if terms is None:
+            return {**skipped, "reason": "no-loyalty-program"}
+    audience = spec.audience
+    if audience and points.user_tier(ledger, row.merchant_id, facts.user_id, now) not in audience.tiers:
+        return {**skipped, "reason": "audience"}
+    request, outcome = award_request(row, facts, now, terms)
     for attempt in range(DRY_RETRIES + 1):
         try:
             result = ledger.transfer(request)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reward_ledger import clock
+from reward_ledger import clock, points
 from reward_ledger.campaigns import accounts
 from reward_ledger.campaigns.merchants import merchant_exists_guard, merchant_key
 from reward_ledger.campaigns.models import (
@@ -214,8 +214,8 @@ def activate(
         if item.status not in ("draft", "paused"):
             raise AlreadyDone(f"campaign {campaign_id!r} is {item.status}")
         spec = spec_of(item)
-        if isinstance(spec.effect, PointsEffect):
-            raise EffectUnavailable("points effects wait for the merchant's loyalty program")
+        if isinstance(spec.effect, PointsEffect) and points.program_terms(ledger, merchant_id) is None:
+            raise EffectUnavailable(f"merchant {merchant_id!r} runs no loyalty program to pay points from")
         budget = accounts.budget(campaign_id)
         legs: list[Leg] = []
         if amount:

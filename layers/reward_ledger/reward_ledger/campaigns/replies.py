@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from reward_ledger.campaigns.spec import Effect, Limits, Trigger
+from reward_ledger.campaigns.spec import Audience, Effect, Limits, Trigger
 from reward_ledger.replies import Reply
 
 CampaignStatus = Literal["draft", "active", "paused", "ended"]
@@ -82,6 +82,9 @@ class CampaignView(Reply):
     trigger: Trigger
     effect: Effect
     limits: Limits
+    audience: Audience | None = Field(
+        default=None, description="loyalty tiers the campaign is for; null: everyone"
+    )
     starts_at: str | None = Field(description="ISO-8601 start; null: from activation")
     ends_at: str | None = Field(description="ISO-8601 end; null: until ended")
     status: CampaignStatus

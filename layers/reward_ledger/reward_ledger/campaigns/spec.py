@@ -63,8 +63,19 @@ class SeedsPurchaseTrigger(_Spec):
     coupon_id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
 
+class InviteTrigger(_Spec):
+    """An invitee's first qualifying payment (a platform campaign paying the inviter)."""
+
+    event: Literal["invite.qualified"]
+
+
 Trigger = Annotated[
-    PaymentTrigger | GameTrigger | StoryChoiceTrigger | ChallengeTrigger | SeedsPurchaseTrigger,
+    PaymentTrigger
+    | GameTrigger
+    | StoryChoiceTrigger
+    | ChallengeTrigger
+    | SeedsPurchaseTrigger
+    | InviteTrigger,
     Field(discriminator="event"),
 ]
 
@@ -80,7 +91,8 @@ class PurseEffect(_Spec):
 
 
 class PointsEffect(_Spec):
-    """Accepted in a spec; a campaign paying points cannot be activated until loyalty exists."""
+    """Points of the merchant's loyalty program (issued by the program, not paid from the budget); a
+    campaign paying points can be activated only once the merchant runs a program."""
 
     kind: Literal["points"]
     amount: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
@@ -107,12 +119,19 @@ class Limits(_Spec):
     max_awards: PositiveInt | None = Field(default=None, le=MAX_LIMIT)
 
 
+class Audience(_Spec):
+    """Who may be awarded: the user's loyalty tier at the campaign's merchant is one of ``tiers``."""
+
+    tiers: list[str] = Field(min_length=1, max_length=8)
+
+
 class CampaignSpec(_Spec):
     campaign_id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=120)
     trigger: Trigger
     effect: Effect
     limits: Limits = Limits()
+    audience: Audience | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 
@@ -127,9 +146,11 @@ class CampaignSpec(_Spec):
         return self
 
     def effect_value(self) -> int:
-        """What one award takes from the budget (fen)."""
+        """What one award takes from the budget (fen; a points award takes none)."""
         if isinstance(self.effect, CouponEffect):
             return self.effect.coupon.value
+        if isinstance(self.effect, PointsEffect):
+            return 0
         return self.effect.amount
 
     def runs_at(self, instant: datetime) -> bool:

@@ -54,11 +54,18 @@ class ChallengeCompleted(_Event):
     challenge_id: str = Field(pattern=ID_PATTERN)
 
 
+class InviteQualified(_Event):
+    """``user_id`` is the inviter; an invite qualifies once per invitee (the trigger's id)."""
+
+    invitee: str = Field(pattern=USER_ID_PATTERN)
+
+
 EVENT_MODELS: dict[str, type[_Event]] = {
     "payment.completed": PaymentAtMerchant,
     "game.result": GameResultCredited,
     "story.choice": StoryChoiceMade,
     "challenge.completed": ChallengeCompleted,
+    "invite.qualified": InviteQualified,
 }
 
 
@@ -73,6 +80,8 @@ def facts_of(detail_type: str, detail: Any) -> TriggerFacts:
     if isinstance(detail, StoryChoiceMade):
         attrs = {"story_id": detail.story_id, "choice_id": detail.choice_id}
         return TriggerFacts(detail_type, detail.entry_id, detail.user_id, None, attrs)
+    if isinstance(detail, InviteQualified):
+        return TriggerFacts(detail_type, f"invite:{detail.invitee}", detail.user_id, None, {})
     assert isinstance(detail, ChallengeCompleted)
     # a challenge is completed once per user: that pair is the trigger's id
     return TriggerFacts(

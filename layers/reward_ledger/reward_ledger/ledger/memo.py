@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from typing import Any
 
 
 class Memo:
@@ -15,6 +16,7 @@ class Memo:
 
     def __init__(self) -> None:
         self._until: dict[tuple[str, str], datetime] = {}
+        self._kept: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     def mark(self, topic: str, key: str, until: datetime) -> None:
@@ -25,3 +27,19 @@ class Memo:
         with self._lock:
             until = self._until.get((topic, key))
         return until is not None and now < until
+
+    def keep(self, topic: str, key: str, value: Any) -> None:
+        """Remember ``value`` (terms read from the table) so the next request may write without reading.
+
+        Whoever writes on a kept value must guard the write with the version it read (a changed item
+        fails the transaction, and the caller reads again): the value saves a read, never decides."""
+        with self._lock:
+            self._kept[(topic, key)] = value
+
+    def kept(self, topic: str, key: str) -> Any:
+        with self._lock:
+            return self._kept.get((topic, key))
+
+    def forget(self, topic: str, key: str) -> None:
+        with self._lock:
+            self._kept.pop((topic, key), None)

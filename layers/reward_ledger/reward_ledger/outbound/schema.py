@@ -26,6 +26,8 @@ ENTRY_COMMITTED: Final = "ledger.entry.committed"
 REMINDER_DUE: Final = "reminder.due"
 GAME_RESULT: Final = "game.result"
 STORY_CHOICE: Final = "story.choice"
+CHALLENGE_COMPLETED: Final = "challenge.completed"
+INVITE_QUALIFIED: Final = "invite.qualified"
 Image = Mapping[str, Any]
 
 
@@ -85,14 +87,42 @@ class StoryChoice(BaseModel):
     choice_id: str
 
 
+class ChallengeCompleted(BaseModel):
+    """``challenge.completed``: a winner's last check-in committed; campaigns pay its prizes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str
+    challenge_id: str
+    user_id: str
+
+
+class InviteQualified(BaseModel):
+    """``invite.qualified``: an invitee's first qualifying payment; the platform's campaign pays the
+    inviter (``user_id``) once per invitee."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str
+    user_id: str
+    invitee: str
+
+
 class Outbound(BaseModel):
     """One event to put on the bus: its detail-type, detail and the consumer's dedupe key."""
 
     model_config = ConfigDict(frozen=True)
 
-    detail_type: Literal["ledger.entry.committed", "reminder.due", "game.result", "story.choice"]
+    detail_type: Literal[
+        "ledger.entry.committed",
+        "reminder.due",
+        "game.result",
+        "story.choice",
+        "challenge.completed",
+        "invite.qualified",
+    ]
     dedupe_id: str
-    detail: EntryCommitted | ReminderDue | GameResult | StoryChoice
+    detail: EntryCommitted | ReminderDue | GameResult | StoryChoice | ChallengeCompleted | InviteQualified
 
 
 def asset_of(account: str) -> str:
@@ -143,11 +173,34 @@ def reminder_due(image: Image) -> Outbound:
     return Outbound(detail_type=REMINDER_DUE, dedupe_id=detail.reminder_id, detail=detail)
 
 
+def challenge_completed(image: Image) -> Outbound:
+    metadata = json_map(image.get("metadata"))
+    detail = ChallengeCompleted(
+        entry_id=str(image["entry_id"]),
+        challenge_id=str(metadata["challenge_id"]),
+        user_id=str(metadata["user_id"]),
+    )
+    return Outbound(detail_type=CHALLENGE_COMPLETED, dedupe_id=detail.entry_id, detail=detail)
+
+
+def invite_qualified(image: Image) -> Outbound:
+    metadata = json_map(image.get("metadata"))
+    detail = InviteQualified(
+        entry_id=str(image["entry_id"]), user_id=str(metadata["user_id"]), invitee=str(metadata["invitee"])
+    )
+    return Outbound(detail_type=INVITE_QUALIFIED, dedupe_id=detail.entry_id, detail=detail)
+
+
+#: entries whose commit is also a domain event (kind -> how the event is read from the header)
+ENTRY_EVENTS = {CHALLENGE_COMPLETED: challenge_completed, INVITE_QUALIFIED: invite_qualified}
+
+
 def from_change(event_name: str, keys: Image, old: Image | None, new: Image | None) -> list[Outbound]:
     """The events one stream record of the ledger table gives (most records give none)."""
     pk, sk = str(keys.get("pk", "")), str(keys.get("sk", ""))
     if event_name == "INSERT" and sk == "ENTRY" and pk.startswith("ENTRY#") and new is not None:
-        return [entry_committed(new)]
+        also = ENTRY_EVENTS.get(str(new.get("kind")))  # a trigger of campaigns, besides the entry
+        return [entry_committed(new), *([also(new)] if also else [])]
     turned_sent = new is not None and new.get("state") == "sent" and (old or {}).get("state") != "sent"
     if pk.startswith("REMINDER#") and turned_sent and new is not None:
         return [reminder_due(new)]

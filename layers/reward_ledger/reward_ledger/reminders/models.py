@@ -19,6 +19,7 @@ REMINDER_NAMES = (
     "withdrawal-completed",
     "withdrawal-rejected",
     "coupon-expiring",
+    "challenge-checkin",
 )
 DUE_INDEX = "DueIndex"
 
