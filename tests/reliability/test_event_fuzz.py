@@ -95,6 +95,7 @@ def test_every_event_consumer_of_the_template_is_fuzzed() -> None:
         "PaymentsFunction",
         "BoxesFunction",
         "CampaignTriggersFunction",
+        "ProgramEventsFunction",
     }
     assert consumers_of("SQS") == {"WithdrawalWorkerFunction", "ExpiryWorkerFunction"}
 
@@ -288,6 +289,37 @@ def test_sqs_consumers_report_bad_messages_and_write_nothing(
         failed = sqs_outcome(function, bodies)
         assert failed <= {f"m{i}" for i in range(len(bodies))}
         assert entry_count() == fund_entries  # nothing exists to pay out or expire: nothing may be written
+
+    run()
+    assert reconcile().ok
+
+
+def test_payments_earn_points_at_most_once_or_are_refused_without_a_write(ledger: Ledger) -> None:
+    """The programs' consumer: a malformed payment writes nothing; a valid one, delivered twice, once."""
+    from functions.program_events.app import ProgramPayment
+    from reward_ledger import loyalty
+    from reward_ledger.ledger import IdempotencyKey
+
+    _fuzz_campaign(ledger)  # the merchant exists (and has prepaid money)
+    body = loyalty.ProgramBody.model_validate({"earn_per_yuan": 1, "points_valid_days": 30})
+    loyalty.set_program(ledger, FUZZ_MERCHANT, body, "fuzz", IdempotencyKey("fuzz", "loyalty"))
+    merchant_ids = st.sampled_from([FUZZ_MERCHANT, FUZZ_MERCHANT, "fz-other"]) | ids
+
+    @FUZZ
+    @given(payload=detail({**PAYMENT_FIELDS, "merchant_id": merchant_ids}))
+    def run(payload: dict[str, Any]) -> None:
+        parsed = valid(ProgramPayment, payload)
+        before = entry_count()
+        outcome, result = deliver("ProgramEventsFunction", "payment.completed", payload)
+        if parsed is None:
+            assert outcome == "refused", (payload, result)
+            assert entry_count() == before
+            return
+        assert outcome == "applied", (payload, result)
+        after = entry_count()
+        assert after - before <= 2  # at most the points and the invite's qualification
+        again = deliver("ProgramEventsFunction", "payment.completed", payload)
+        assert again[0] == "applied" and entry_count() == after  # never earned twice
 
     run()
     assert reconcile().ok

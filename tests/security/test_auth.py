@@ -51,6 +51,9 @@ PATH_VALUES = {
     "merchant_id": "m1",
     "campaign_id": "c1",
     "redemption_id": "e" + "a" * 25,
+    "challenge_id": "seven-days",
+    "card_id": "gc" + "a" * 18,
+    "invite_code": "ABCDEFGHJK",
 }
 CAMPAIGN_SPEC = {
     "campaign_id": "c1",
@@ -83,6 +86,18 @@ BODIES: dict[str, Any] = {
     },
     "/v1/merchants/{merchant_id}/redemptions/{redemption_id}/rollback": {"reason": "refund"},
     "/v1/me/reminders": {"muted": []},
+    "/v1/merchants/{merchant_id}/loyalty": {"earn_per_yuan": 1, "points_valid_days": 365},
+    "/v1/merchants/{merchant_id}/loyalty/redemptions": {"user_id": "alice", "points": 1, "order_id": "o1"},
+    "/v1/merchants/{merchant_id}/challenges": {
+        "challenge_id": "seven-days",
+        "title": "7 days",
+        "days": 7,
+        "checkin": {"event": "merchant.verified"},
+    },
+    "/v1/merchants/{merchant_id}/challenges/{challenge_id}/checkins": {"user_id": "alice"},
+    "/v1/merchants/{merchant_id}/gift-cards": {"amount": 100},
+    "/v1/merchants/{merchant_id}/gift-cards/{card_id}/captures": {"amount": 1, "order_id": "o1"},
+    "/v1/me/gift-cards/{card_id}/gift": {"friend_id": "someone"},
 }
 
 BAD_CREDENTIALS: dict[str, Callable[[], str | None]] = {

@@ -13,6 +13,7 @@ from pynamodb.expressions.condition import Condition
 
 from reward_ledger import clock
 from reward_ledger.config import StrictModel
+from reward_ledger.edge.openapi import WholeInt
 from reward_ledger.errors import RetriesExhausted
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger
 from reward_ledger.loyalty.config import settings
@@ -25,11 +26,11 @@ PROGRAM_KIND = "loyalty.program.set"
 
 class Tier(StrictModel):
     tier: str = Field(pattern=TIER_PATTERN, description="the tier's name", examples=["gold"])
-    min_points: int = Field(ge=0, le=10**9, description="points earned in the window to reach it")
+    min_points: WholeInt = Field(ge=0, le=10**9, description="points earned in the window to reach it")
 
 
 class ProgramBody(StrictModel):
-    earn_per_yuan: int = Field(
+    earn_per_yuan: WholeInt = Field(
         ge=0, le=settings().max_earn_per_yuan, description="points per yuan (100 fen) spent", examples=[1]
     )
     tiers: list[Tier] = Field(
@@ -37,10 +38,10 @@ class ProgramBody(StrictModel):
         max_length=settings().max_tiers,
         description="a member is in the highest tier whose min_points they earned (names should differ)",
     )
-    points_valid_days: int = Field(
+    points_valid_days: WholeInt = Field(
         ge=1, le=settings().max_points_valid_days, description="days a point stays valid", examples=[365]
     )
-    tier_window_days: int = Field(
+    tier_window_days: WholeInt = Field(
         default=settings().default_tier_window_days,
         ge=1,
         le=settings().max_points_valid_days,
