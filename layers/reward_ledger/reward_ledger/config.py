@@ -9,15 +9,24 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveInt, StrictInt
 
 _M = TypeVar("_M", bound=BaseModel)
 
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _whole(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# A JSON integer as JSON Schema defines it (1.0 is one), never a string or a boolean. Here, beside the
+# request models' base, so that domain models use it without importing the HTTP edge's OpenAPI helpers.
+WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
 
 
 class RetryPolicy(StrictModel):

@@ -16,9 +16,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, BeforeValidator, Field, JsonValue, StrictInt
+from pydantic import BaseModel, Field, JsonValue
 
 from reward_ledger import errors
+from reward_ledger.config import WholeInt as WholeInt
 from reward_ledger.replies import Reply
 
 PROBLEM_JSON = "application/problem+json"
@@ -75,13 +76,6 @@ class EntryReply(Reply):
 
     entry_id: str = Field(description="id of the ledger entry", examples=["k7q2m4x9a1b3c5d7e9f0"])
 
-
-def _whole(value: object) -> object:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-# A JSON integer as JSON Schema defines it (1.0 is one), never a string or a boolean.
-WholeInt = Annotated[StrictInt, BeforeValidator(_whole)]
 
 IdempotencyKeyHeader = Annotated[
     str,

@@ -12,8 +12,7 @@ from pydantic import Field
 from pynamodb.expressions.condition import Condition
 
 from reward_ledger import clock
-from reward_ledger.config import StrictModel
-from reward_ledger.edge.openapi import WholeInt
+from reward_ledger.config import StrictModel, WholeInt
 from reward_ledger.errors import RetriesExhausted
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger
 from reward_ledger.loyalty.config import settings
