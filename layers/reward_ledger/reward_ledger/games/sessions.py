@@ -154,10 +154,17 @@ def open_session(user_id: str, game_id: str, idem: IdempotencyKey, level: int | 
 # ---------------------------------------------------------------------- secrets and signatures
 @cache
 def _ssm_secret(parameter: str) -> str:
+    """One read per parameter (``name:version`` is immutable) and execution environment: this cache is
+    the only one, so forgetting it (a new environment) reads again."""
     from aws_lambda_powertools.utilities import parameters
 
-    value = parameters.get_parameter(parameter, decrypt=True, max_age=300)
+    value = parameters.get_parameter(parameter, decrypt=True, force_fetch=True)
     return str(value)
+
+
+def forget_secrets() -> None:
+    """A new execution environment has read no secret yet (``runtime.new_environment``)."""
+    _ssm_secret.cache_clear()
 
 
 def game_secret(found: Game) -> bytes:
