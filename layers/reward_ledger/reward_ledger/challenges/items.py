@@ -16,6 +16,7 @@ from pynamodb.models import Model
 
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 
 class ChallengeSettings(StrictModel):
@@ -32,7 +33,7 @@ def settings() -> ChallengeSettings:
     return loaded
 
 
-class ChallengeItem(Model):
+class ChallengeItem(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -49,7 +50,7 @@ class ChallengeItem(Model):
     created_at = UnicodeAttribute()
 
 
-class MerchantChallenge(Model):
+class MerchantChallenge(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -58,7 +59,7 @@ class MerchantChallenge(Model):
     checkin = JSONAttribute()
 
 
-class Participant(Model):
+class Participant(LedgerModel):
     """``last_day`` is the local day last checked in (the day before ``start_day`` until the first)."""
 
     class Meta(LedgerTableMeta):
@@ -79,7 +80,7 @@ class Participant(Model):
     joined_at = UnicodeAttribute()
 
 
-class JoinedRow(Model):
+class JoinedRow(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
