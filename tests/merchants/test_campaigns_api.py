@@ -41,7 +41,6 @@ def test_a_bad_spec_is_a_400_naming_the_field(merchants: Merchants) -> None:
     assert status == 400 and "game_id" in body["detail"]
 
 
-
 @pytest.mark.parametrize("amount", ["500", True, 500.5])
 def test_a_spec_amount_that_is_not_a_json_integer_is_a_400(merchants: Merchants, amount: object) -> None:
     """The spec's numbers are JSON integers, as the OpenAPI says: a string, a boolean or a fraction is
@@ -50,6 +49,7 @@ def test_a_spec_amount_that_is_not_a_json_integer_is_a_400(merchants: Merchants,
     status, body = merchants.create_campaign("m1", cash_spec("c1", amount=amount))  # type: ignore[arg-type]
     assert (status, body["type"]) == (400, "validation-error")
     assert "amount" in body["detail"]
+
 
 def test_activation_needs_prepaid_money_and_ending_returns_the_rest_once(
     merchants: Merchants, ledger: Ledger
