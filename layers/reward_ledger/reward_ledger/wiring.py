@@ -198,6 +198,7 @@ PRODUCT = Wiring(
         "loyalty.points.earned": "the points form a lot that may already be spent or expired",
         "loyalty.points.spent": "the lots it took from follow it; grant points again instead",
         "loyalty.points.expired": "expiry is the rule applied; the lot stays expired",
+        "loyalty.points.exchanged": "the coupon it issued is the member's; its lots and the budget follow it",
         "challenge.opened": "moves no money: the challenge record is its whole effect",
         "challenge.joined": "moves no money; the participant's progress follows it",
         "challenge.checkin": "moves no money; the day's check-in is the progress itself",
