@@ -63,6 +63,15 @@ class SeedsPurchaseTrigger(_Spec):
     coupon_id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
 
+class PointsExchangeTrigger(_Spec):
+    """A coupon members buy with the merchant's loyalty points (``POST .../loyalty/coupons``): each
+    exchange takes ``points`` (oldest lots first) and issues the campaign's coupon, its value reserved
+    from this budget. No event evaluates it."""
+
+    event: Literal["points.exchange"]
+    points: WholeInt = Field(ge=1, le=10**9, description="the coupon's price in points")
+
+
 class InviteTrigger(_Spec):
     """An invitee's first qualifying payment (a platform campaign paying the inviter)."""
 
@@ -75,6 +84,7 @@ Trigger = Annotated[
     | StoryChoiceTrigger
     | ChallengeTrigger
     | SeedsPurchaseTrigger
+    | PointsExchangeTrigger
     | InviteTrigger,
     Field(discriminator="event"),
 ]
@@ -143,6 +153,8 @@ class CampaignSpec(_Spec):
                 raise ValueError(f"{name} needs a time zone (for example a trailing Z)")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        if isinstance(self.trigger, PointsExchangeTrigger) and not isinstance(self.effect, CouponEffect):
+            raise ValueError("a points.exchange campaign sells a coupon: its effect must be a coupon")
         return self
 
     def effect_value(self) -> int:

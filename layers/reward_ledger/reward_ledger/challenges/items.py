@@ -2,7 +2,9 @@
 
 * challenge        ``pk=CHALLENGE#<c>``        ``sk=CHALLENGE``  merchant, days, check-in rule, winners
 * merchant's list  ``pk=MCHALLENGE#<m>``       ``sk=<c>``        the rule (a payment finds it: one Query)
-* participant      ``pk=CHALLENGER#<c>#<u>``   ``sk=PART``       zone, start day, last day checked, status
+* participant      ``pk=CHALLENGER#<c>#<u>``   ``sk=PART``       zone, start day, last day checked, status;
+  while active it sits in the ``ExpiryIndex`` (``exp_kind=challenge-day``) at the end of the next day to
+  check in, so the sweep fails a missed day whether or not the user comes back
 * user's list      ``pk=UCHALLENGE#<u>``       ``sk=<c>``        (GET /v1/me/challenges)
 """
 
@@ -24,6 +26,7 @@ class ChallengeSettings(StrictModel):
     max_winners: PositiveInt
     remind_at_hour: int
     max_listed: PositiveInt
+    fail_grace_seconds: PositiveInt
 
 
 @cache
@@ -78,6 +81,9 @@ class Participant(LedgerModel):
     status = UnicodeAttribute()
     winner = BooleanAttribute(null=True)
     joined_at = UnicodeAttribute()
+    exp_bucket = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute(null=True)
+    exp_kind = UnicodeAttribute(null=True)
 
 
 class JoinedRow(LedgerModel):
