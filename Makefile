@@ -69,7 +69,7 @@ package: $(SAM_STAMP)
 		|| { echo "the layer holds native code for another architecture than arm64"; exit 1; }
 
 pytest: $(STAMP)
-	$(BIN)/pytest -n 2 --dist loadfile --durations=25
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=25
 
 dev: $(STAMP)
 	$(BIN)/python -m infra.local --port $(PORT)

@@ -36,6 +36,23 @@ from reward_ledger.ledger import Ledger
 from reward_ledger.wiring import PRODUCT
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding a ``slow`` test run first, then files by their number of tests, most first.
+
+    ``make test`` hands out whole files to two workers in this order (``--dist loadfile
+    --no-loadscope-reorder``): a three-minute file handed out last would run alone at the end while the
+    other worker idles, so the long ones start first and the short ones fill the gaps."""
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(path: str) -> tuple[bool, int]:
+        tests = by_file[path]
+        return (not any(t.get_closest_marker("slow") for t in tests), -len(tests))
+
+    items[:] = [item for path in sorted(by_file, key=weight) for item in by_file[path]]
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():

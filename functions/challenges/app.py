@@ -59,7 +59,9 @@ class CheckinBody(StrictModel):
 
 
 class CheckedIn(Reply):
-    """Today is checked in (a second check-in the same local day replays the first)."""
+    """Today is checked in. The request's Idempotency-Key keys the answer (a replay answers it again); a
+    day counts once: a second check-in the same local day under another key answers that day's result
+    with ``result: already-checked-in`` and changes nothing."""
 
     challenge_id: str = Field(examples=["seven-days"])
     user_id: str = Field(examples=["alice"])
@@ -69,6 +71,10 @@ class CheckedIn(Reply):
     today_checked_in: bool
     next_deadline: str | None = Field(description="ISO-8601 in the user's local time; null when completed")
     winner: bool | None = Field(default=None, description="on completion: among the first max_winners")
+    result: Literal["checked-in", "already-checked-in"] = Field(
+        default="checked-in",
+        description="checked-in: this request checked today in; already-checked-in: today already was",
+    )
 
 
 class EmptyBody(StrictModel):
@@ -124,14 +130,14 @@ def post_checkin(
     merchant_id: MerchantId, challenge_id: ChallengeId, body: CheckinBody, key: IdempotencyKeyHeader
 ) -> Response[str]:
     merchant_actor(app, merchant_id)
-    idempotency_key(app, body.model_dump())  # the header is required; the day keys the check-in
+    idem = idempotency_key(app, body.model_dump())
     try:
         item = ChallengeItem.get(challenge_pk(challenge_id), "CHALLENGE")
     except ChallengeItem.DoesNotExist as exc:
         raise NotFound(f"no challenge {challenge_id!r} at {merchant_id!r}") from exc
     if item.merchant_id != merchant_id:
         raise NotFound(f"no challenge {challenge_id!r} at {merchant_id!r}")
-    outcome = challenges.check_in(ledger(), challenge_id, body.user_id, clock.now(), "staff")
+    outcome = challenges.check_in(ledger(), challenge_id, body.user_id, clock.now(), "staff", idem)
     if outcome["status"] == "not-joined":
         raise NotFound(f"{body.user_id} has not joined {challenge_id!r}")
     if outcome.get("over"):

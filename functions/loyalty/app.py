@@ -1,5 +1,6 @@
-"""Loyalty programs: staff set their merchant's program and spend a member's points at checkout; users
-see their points, tiers and what expires when. Points are earned by payments (ProgramEventsFunction)."""
+"""Loyalty programs: staff set their merchant's program and spend a member's points at checkout; members
+exchange their points for a coupon of one of the merchant's campaigns and see their points, tiers and
+what expires when. Points are earned by payments (ProgramEventsFunction)."""
 
 from typing import Annotated, Any
 
@@ -9,8 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from reward_ledger import clock, loyalty
+from reward_ledger.campaigns import shop
 from reward_ledger.campaigns.spec import ID_PATTERN
 from reward_ledger.config import StrictModel
+from reward_ledger.coupon_instance import Instance
 from reward_ledger.edge.http import caller_id, entry_response, idempotency_key, json_response, make_resolver
 from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, WholeInt, responses
 from reward_ledger.edge.roles import merchant_actor
@@ -70,6 +73,51 @@ def post_program(
     idem = idempotency_key(app, body.model_dump(mode="json"))
     result = loyalty.set_program(ledger(), merchant_id, body, actor.label, idem)
     return entry_response(result, Program)
+
+
+class ExchangeBody(StrictModel):
+    merchant_id: str = Field(pattern=ID_PATTERN, description="the merchant whose points", examples=["m1"])
+    campaign_id: str = Field(
+        pattern=ID_PATTERN,
+        description="an active campaign of the merchant selling its coupon for points (points.exchange)",
+        examples=["coffee-for-points"],
+    )
+
+
+class ExchangedCoupon(Reply):
+    coupon_id: str = Field(examples=["cp3f9a0c1d2e4b5a6978877665"])
+    code: str = Field(description="shown at the till; redeemed once", examples=["K7M2Q9XAB3CD-500"])
+    value: int = Field(description="fen off an order", examples=[500])
+    expires_at: str = Field(description="ISO-8601 UTC", examples=["2026-12-01T02:00:00Z"])
+
+
+class PointsExchanged(Reply):
+    """The campaign's price in points taken from your oldest lots, and its coupon, in one entry."""
+
+    entry_id: str = Field(examples=["ek7q2m4x9a1b3c5d7e9f0abcde"])
+    user_id: str = Field(examples=["alice"])
+    points_spent: int = Field(description="the campaign's price in points", examples=[300])
+    points: int = Field(description="points you hold at the merchant afterwards", examples=[20])
+    coupon: ExchangedCoupon
+
+
+@app.post(
+    "/v1/me/loyalty/coupons",
+    summary="Exchange your points at a merchant for a coupon of one of its campaigns",
+    responses=responses(PointsExchanged, 201, problems=[422]),
+)
+@tracer.capture_method
+def post_exchange(body: ExchangeBody, key: IdempotencyKeyHeader) -> Response[str]:
+    user = caller_id(app)
+    idem = idempotency_key(app, body.model_dump())
+
+    def offer() -> tuple[int, Instance]:
+        return shop.exchanged_coupon(body.merchant_id, body.campaign_id, user, clock.now())
+
+    result = loyalty.exchange(ledger(), body.merchant_id, user, idem, offer)
+    if not result.replayed:
+        metrics.add_metric(name="PointsExchanged", unit=MetricUnit.Count, value=1)
+    return entry_response(result, PointsExchanged)
 
 
 @app.post(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reward_ledger.campaigns import accounts
 from reward_ledger.ledger import Ledger, reconcile, user_account
 from tests.merchants.conftest import (
@@ -37,6 +39,16 @@ def test_a_bad_spec_is_a_400_naming_the_field(merchants: Merchants) -> None:
     spec = cash_spec("c1") | {"trigger": {"event": "game.result"}}
     status, body = merchants.create_campaign("m1", spec)
     assert status == 400 and "game_id" in body["detail"]
+
+
+@pytest.mark.parametrize("amount", ["500", True, 500.5])
+def test_a_spec_amount_that_is_not_a_json_integer_is_a_400(merchants: Merchants, amount: object) -> None:
+    """The spec's numbers are JSON integers, as the OpenAPI says: a string, a boolean or a fraction is
+    refused, never read as a number (pydantic's lax mode would take "500" and true)."""
+    merchants.create_merchant("m1")
+    status, body = merchants.create_campaign("m1", cash_spec("c1", amount=amount))  # type: ignore[arg-type]
+    assert (status, body["type"]) == (400, "validation-error")
+    assert "amount" in body["detail"]
 
 
 def test_activation_needs_prepaid_money_and_ending_returns_the_rest_once(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -67,6 +68,7 @@ def _money(ledger: Ledger, merchant: str, campaign: str, users: list[str]) -> di
     }
 
 
+@pytest.mark.slow
 @settings(
     max_examples=10,
     deadline=None,

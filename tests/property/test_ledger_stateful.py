@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from moto import mock_aws
@@ -245,4 +246,4 @@ LedgerMachine.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-test_ledger_state_machine = LedgerMachine.TestCase
+test_ledger_state_machine = pytest.mark.slow(LedgerMachine.TestCase)

@@ -14,6 +14,8 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pytest
+
 from reward_ledger.errors import InsufficientFunds, RetriesExhausted
 from reward_ledger.ledger import (
     Account,
@@ -69,6 +71,7 @@ def plan(thread: int) -> list[tuple[str, Account, Account, int]]:
     return steps
 
 
+@pytest.mark.slow
 def test_threads_racing_on_shared_accounts_over_http_never_overdraw_or_lose_updates(
     moto_server: MotoServer,
 ) -> None:

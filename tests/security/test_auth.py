@@ -100,6 +100,7 @@ BODIES: dict[str, Any] = {
     "/v1/me/reminders": {"muted": []},
     "/v1/merchants/{merchant_id}/loyalty": {"earn_per_yuan": 1, "points_valid_days": 365},
     "/v1/merchants/{merchant_id}/loyalty/redemptions": {"user_id": "alice", "points": 1, "order_id": "o1"},
+    "/v1/me/loyalty/coupons": {"merchant_id": "m1", "campaign_id": "coffee-for-points"},
     "/v1/merchants/{merchant_id}/challenges": {
         "challenge_id": "seven-days",
         "title": "7 days",

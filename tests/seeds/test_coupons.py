@@ -110,6 +110,7 @@ def test_bad_redemption_bodies_are_400(coupons_api: Api, body: object) -> None:
     assert (status, problem["type"]) == (400, "validation-error"), problem
 
 
+@pytest.mark.slow
 def test_a_storm_of_500_redemptions_on_100_coupons_redeems_exactly_100(
     ledger: Ledger, serialised_moto: None
 ) -> None:

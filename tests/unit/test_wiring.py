@@ -157,8 +157,9 @@ def test_the_declared_kinds_are_the_features_constants_and_every_reference_resol
     from reward_ledger.games import rewards, withdrawals
 
     expiring = {sweep.HOLD_KIND, forest.LOT_KIND, farm.BATCH_KIND, vouchers.EXPIRY_KIND, points.LOT_KIND}
-    assert set(PRODUCT.expirers) == expiring
+    assert set(PRODUCT.expirers) == expiring | {challenges.MISSED_EXP_KIND}
     assert PRODUCT.expirers[points.LOT_KIND] is loyalty.expire_lots
+    assert PRODUCT.expirers[challenges.MISSED_EXP_KIND] is challenges.expire_missed
     assert challenges.REMINDER in {kind.name for kind in PRODUCT.reminder_kinds}
     assert set(PRODUCT.resolution_hooks) == {
         rentals.RENTAL_KIND,

@@ -9,28 +9,30 @@ earlier) and at most once per ``zone_change_days`` (the first recorded zone is n
 restarts early: the day the cap was reached runs to its own midnight, whatever the token says.
 
 Cost: the recorded zone cannot change before the recorded day ends, so a process remembers what it
-read until then (:data:`_known`) and the happy path stays one DynamoDB call; the record is read (and
-written only when something changes) once per user and local day, or when a new claim shows up.
+read until then (in its own :class:`~reward_ledger.ledger.memo.Memo`, bounded like every memo) and
+the happy path stays one DynamoDB call; the record is read (and written only when something changes)
+once per user and local day, or when a new claim shows up.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfoNotFoundError
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.models import Model
+from pynamodb.exceptions import PutError
 
 from reward_ledger import clock
 from reward_ledger.config import ledger_settings
+from reward_ledger.ledger.memo import Memo
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 CAP_ZONE_SK = "CAPZONE"
 
 
-class CapZone(Model):
+class CapZone(LedgerModel):
     """The zone caps follow (``zone``), when it last changed (``changed_at``; never for the first zone)
     and a scheduled change, if any."""
 
@@ -52,8 +54,9 @@ class _Known:
     next_zone: str | None
 
 
-_lock = threading.Lock()
-_known: dict[str, _Known] = {}
+_KNOWN = "cap-zone"
+# Per process, not per ledger: the zone is read by code that holds no ledger (the rental trust day).
+_known = Memo()
 
 
 def _valid(name: str | None) -> str | None:
@@ -68,24 +71,21 @@ def _valid(name: str | None) -> str | None:
 
 def forget_known() -> None:
     """Drop what this process remembers (tests that move the clock backwards)."""
-    with _lock:
-        _known.clear()
+    _known.clear()
 
 
 def cap_zone(user_id: str, claimed: str | None, now: datetime | None = None) -> str:
     """The zone ``user_id``'s caps count days in now; a new valid ``claimed`` zone is scheduled."""
     now = now or clock.now()
     claimed = _valid(claimed)
-    with _lock:
-        known = _known.get(user_id)
+    known: _Known | None = _known.kept(_KNOWN, user_id)
     if known and now < known.valid_until and claimed in (None, known.zone, known.next_zone):
         return known.zone
     record = _settle(user_id, claimed, now)
     until = clock.next_local_midnight(now, record.zone)
     if record.next_from:
         until = min(until, clock.parse_iso(record.next_from))
-    with _lock:
-        _known[user_id] = _Known(str(record.zone), until, record.next_zone)
+    _known.keep(_KNOWN, user_id, _Known(str(record.zone), until, record.next_zone))
     return str(record.zone)
 
 
@@ -99,8 +99,10 @@ def _settle(user_id: str, claimed: str | None, now: datetime) -> CapZone:
         record = CapZone(pk=pk, sk=CAP_ZONE_SK, zone=zone)
         try:
             record.save(condition=CapZone.pk.does_not_exist())
-        except Exception:
-            record = CapZone.get(pk, CAP_ZONE_SK)
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            record = CapZone.get(pk, CAP_ZONE_SK)  # another request recorded the first zone: it counts
         return record
     changed = False
     if record.next_zone and record.next_from and clock.parse_iso(record.next_from) <= now:

@@ -14,21 +14,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Any
 
 from pydantic import BaseModel, Field, NonNegativeInt, PositiveInt
 
 from reward_ledger import clock
 from reward_ledger.config import StrictModel, load_model
+from reward_ledger.coupon_instance import Instance as Instance
 from reward_ledger.errors import InsufficientFunds, NotFound, OutOfStock
 from reward_ledger.ledger import (
     Account,
     EntryRequest,
     EntryResult,
-    Guard,
     IdempotencyKey,
     Ledger,
     Leg,
@@ -93,17 +91,6 @@ def stock_account(coupon_id: str) -> Account:
 
 def sold_account(coupon_id: str) -> Account:
     return Account(f"coupon:{coupon_id}", "sold", COUPON)
-
-
-@dataclass(frozen=True)
-class Instance:
-    """The coupon instance a purchase issues: its legs (the value reserved from ``funded_by``), its items
-    (guards) and what the buyer is answered (``coupon_id``, ``code``, ``value``, ``expires_at``)."""
-
-    legs: list[Leg]
-    guards: list[Guard]
-    view: dict[str, Any]
-    funded_by: Account
 
 
 Issuer = Callable[[Coupon], Instance]

@@ -204,3 +204,27 @@ class InviteRefused(LedgerError):
     slug = "invite-refused"
     title = "Invite refused"
     status = 409
+
+
+class PointsShort(LedgerError):
+    """A member exchanging loyalty points for a reward holds fewer points than its price."""
+
+    slug = "insufficient-points"
+    title = "Not enough points"
+    status = 422
+
+
+class CampaignNotActive(LedgerError):
+    """The campaign is not running now (draft, paused, ended, outside its window) or sells nothing so."""
+
+    slug = "campaign-not-active"
+    title = "Campaign not active"
+    status = 422
+
+
+class BudgetSpent(LedgerError):
+    """The campaign's budget cannot reserve the value of one more coupon."""
+
+    slug = "budget-spent"
+    title = "Campaign budget spent"
+    status = 422

@@ -143,6 +143,7 @@ PRODUCT = Wiring(
             "egg_batch": "reward_ledger.farm:expire_batches",
             "merchant-coupon": "reward_ledger.campaigns.vouchers:expire_coupons",
             "points-lot": "reward_ledger.loyalty:expire_lots",
+            "challenge-day": "reward_ledger.challenges:expire_missed",
         }
     ),
     resolution_hooks=Refs(
@@ -202,12 +203,14 @@ PRODUCT = Wiring(
         "loyalty.points.earned": "the points form a lot that may already be spent or expired",
         "loyalty.points.spent": "the lots it took from follow it; grant points again instead",
         "loyalty.points.expired": "expiry is the rule applied; the lot stays expired",
+        "loyalty.points.exchanged": "the coupon it issued is the member's; its lots and the budget follow it",
         "challenge.opened": "moves no money: the challenge record is its whole effect",
         "challenge.joined": "moves no money; the participant's progress follows it",
         "challenge.checkin": "moves no money; the day's check-in is the progress itself",
         "challenge.completed": "moves no money; the prize it triggered is a campaign award",
         "challenge.finished": "moves no money; the completion is the progress itself",
         "challenge.failed": "moves no money; the missed day is a fact",
+        "challenge.checkin.repeated": "moves no money; it records the answer to a second check-in",
         "giftcard.bought": "the card is the owner's (and may be given); captures spend it",
         "giftcard.captured": "the card's balance mirror follows it; refund the order with a new card",
         "giftcard.given": "moves no money; the friend holds the card",

@@ -28,6 +28,7 @@ from reward_ledger.campaigns.spec import (
     GameTrigger,
     PaymentTrigger,
     PointsEffect,
+    PointsExchangeTrigger,
     PurseEffect,
     SeedsPurchaseTrigger,
     StoryChoiceTrigger,
@@ -60,7 +61,7 @@ class LimitReached(LedgerError):
 
 def matches(spec: CampaignSpec, facts: TriggerFacts) -> bool:
     trigger, a = spec.trigger, facts.attrs
-    if trigger.event != facts.event or isinstance(trigger, SeedsPurchaseTrigger):
+    if trigger.event != facts.event or isinstance(trigger, SeedsPurchaseTrigger | PointsExchangeTrigger):
         return False
     if isinstance(trigger, PaymentTrigger):
         return (trigger.min_amount is None or int(a.get("amount", 0)) >= trigger.min_amount) and (

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, model_validator
 
-from reward_ledger.config import StrictModel
+from reward_ledger.config import StrictModel, WholeInt
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
@@ -29,7 +29,7 @@ class PaymentTrigger(_Spec):
     """A payment at the campaign's merchant (``payment.completed`` carrying ``merchant_id``)."""
 
     event: Literal["payment.completed"]
-    min_amount: PositiveInt | None = Field(default=None, le=10**12)
+    min_amount: WholeInt | None = Field(default=None, ge=1, le=10**12)
     category: str | None = Field(default=None, pattern=CATEGORY_PATTERN)
 
 
@@ -38,8 +38,8 @@ class GameTrigger(_Spec):
 
     event: Literal["game.result"]
     game_id: str = Field(pattern=ID_PATTERN)
-    level: PositiveInt | None = Field(default=None, le=1000)
-    min_score: int | None = Field(default=None, ge=0)
+    level: WholeInt | None = Field(default=None, ge=1, le=1000)
+    min_score: WholeInt | None = Field(default=None, ge=0)
 
 
 class StoryChoiceTrigger(_Spec):
@@ -63,6 +63,15 @@ class SeedsPurchaseTrigger(_Spec):
     coupon_id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
 
+class PointsExchangeTrigger(_Spec):
+    """A coupon members buy with the merchant's loyalty points (``POST .../loyalty/coupons``): each
+    exchange takes ``points`` (oldest lots first) and issues the campaign's coupon, its value reserved
+    from this budget. No event evaluates it."""
+
+    event: Literal["points.exchange"]
+    points: WholeInt = Field(ge=1, le=10**9, description="the coupon's price in points")
+
+
 class InviteTrigger(_Spec):
     """An invitee's first qualifying payment (a platform campaign paying the inviter)."""
 
@@ -75,6 +84,7 @@ Trigger = Annotated[
     | StoryChoiceTrigger
     | ChallengeTrigger
     | SeedsPurchaseTrigger
+    | PointsExchangeTrigger
     | InviteTrigger,
     Field(discriminator="event"),
 ]
@@ -82,12 +92,12 @@ Trigger = Annotated[
 
 class CashEffect(_Spec):
     kind: Literal["cash"]
-    amount: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
+    amount: WholeInt = Field(ge=1, le=MAX_EFFECT_AMOUNT)
 
 
 class PurseEffect(_Spec):
     kind: Literal["purse"]
-    amount: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
+    amount: WholeInt = Field(ge=1, le=MAX_EFFECT_AMOUNT)
 
 
 class PointsEffect(_Spec):
@@ -95,14 +105,14 @@ class PointsEffect(_Spec):
     campaign paying points can be activated only once the merchant runs a program."""
 
     kind: Literal["points"]
-    amount: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
+    amount: WholeInt = Field(ge=1, le=MAX_EFFECT_AMOUNT)
 
 
 class CouponTerms(_Spec):
     title: str = Field(min_length=1, max_length=120)
-    value: PositiveInt = Field(le=MAX_EFFECT_AMOUNT)
-    min_spend: int = Field(default=0, ge=0, le=10**12)
-    valid_days: PositiveInt = Field(le=MAX_COUPON_DAYS)
+    value: WholeInt = Field(ge=1, le=MAX_EFFECT_AMOUNT)
+    min_spend: WholeInt = Field(default=0, ge=0, le=10**12)
+    valid_days: WholeInt = Field(ge=1, le=MAX_COUPON_DAYS)
 
 
 class CouponEffect(_Spec):
@@ -114,9 +124,9 @@ Effect = Annotated[CashEffect | PurseEffect | PointsEffect | CouponEffect, Field
 
 
 class Limits(_Spec):
-    per_user_per_day: PositiveInt | None = Field(default=None, le=MAX_LIMIT)
-    per_user: PositiveInt | None = Field(default=None, le=MAX_LIMIT)
-    max_awards: PositiveInt | None = Field(default=None, le=MAX_LIMIT)
+    per_user_per_day: WholeInt | None = Field(default=None, ge=1, le=MAX_LIMIT)
+    per_user: WholeInt | None = Field(default=None, ge=1, le=MAX_LIMIT)
+    max_awards: WholeInt | None = Field(default=None, ge=1, le=MAX_LIMIT)
 
 
 class Audience(_Spec):
@@ -143,6 +153,8 @@ class CampaignSpec(_Spec):
                 raise ValueError(f"{name} needs a time zone (for example a trailing Z)")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        if isinstance(self.trigger, PointsExchangeTrigger) and not isinstance(self.effect, CouponEffect):
+            raise ValueError("a points.exchange campaign sells a coupon: its effect must be a coupon")
         return self
 
     def effect_value(self) -> int:

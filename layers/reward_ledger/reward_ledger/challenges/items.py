@@ -2,7 +2,9 @@
 
 * challenge        ``pk=CHALLENGE#<c>``        ``sk=CHALLENGE``  merchant, days, check-in rule, winners
 * merchant's list  ``pk=MCHALLENGE#<m>``       ``sk=<c>``        the rule (a payment finds it: one Query)
-* participant      ``pk=CHALLENGER#<c>#<u>``   ``sk=PART``       zone, start day, last day checked, status
+* participant      ``pk=CHALLENGER#<c>#<u>``   ``sk=PART``       zone, start day, last day checked, status;
+  while active it sits in the ``ExpiryIndex`` (``exp_kind=challenge-day``) at the end of the next day to
+  check in, so the sweep fails a missed day whether or not the user comes back
 * user's list      ``pk=UCHALLENGE#<u>``       ``sk=<c>``        (GET /v1/me/challenges)
 """
 
@@ -16,6 +18,7 @@ from pynamodb.models import Model
 
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 
 class ChallengeSettings(StrictModel):
@@ -23,6 +26,7 @@ class ChallengeSettings(StrictModel):
     max_winners: PositiveInt
     remind_at_hour: int
     max_listed: PositiveInt
+    fail_grace_seconds: PositiveInt
 
 
 @cache
@@ -32,7 +36,7 @@ def settings() -> ChallengeSettings:
     return loaded
 
 
-class ChallengeItem(Model):
+class ChallengeItem(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -49,7 +53,7 @@ class ChallengeItem(Model):
     created_at = UnicodeAttribute()
 
 
-class MerchantChallenge(Model):
+class MerchantChallenge(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -58,7 +62,7 @@ class MerchantChallenge(Model):
     checkin = JSONAttribute()
 
 
-class Participant(Model):
+class Participant(LedgerModel):
     """``last_day`` is the local day last checked in (the day before ``start_day`` until the first)."""
 
     class Meta(LedgerTableMeta):
@@ -77,9 +81,12 @@ class Participant(Model):
     status = UnicodeAttribute()
     winner = BooleanAttribute(null=True)
     joined_at = UnicodeAttribute()
+    exp_bucket = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute(null=True)
+    exp_kind = UnicodeAttribute(null=True)
 
 
-class JoinedRow(Model):
+class JoinedRow(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 

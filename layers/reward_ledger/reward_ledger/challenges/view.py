@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from reward_ledger.challenges.checkin import check_in
 from reward_ledger.challenges.days import ONE_DAY, Terms
 from reward_ledger.challenges.items import (
     JoinedRow,
@@ -17,7 +18,6 @@ from reward_ledger.challenges.items import (
     participant_pk,
     settings,
 )
-from reward_ledger.challenges.participation import check_in
 from reward_ledger.ledger import Ledger
 from reward_ledger.reminders.models import Reminder
 from reward_ledger.replies import Reply

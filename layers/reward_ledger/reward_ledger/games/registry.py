@@ -23,6 +23,7 @@ from reward_ledger.errors import AlreadyDone, NotFound, RetriesExhausted
 from reward_ledger.games.catalog import Game, GameSpec, GameStatus
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 CATALOG_PK = "GAMES"
 ADMIN_SCOPE = "games:admin"
@@ -30,7 +31,7 @@ MAX_STEP_ATTEMPTS = 4  # an edit that raced another edit reads again this many t
 MAX_VERSION = 999_999  # version rows are numbered with six digits
 
 
-class GameItem(Model):
+class GameItem(LedgerModel):
     """The current catalog entry of one game."""
 
     class Meta(LedgerTableMeta):
@@ -47,7 +48,7 @@ class GameItem(Model):
     updated_by = UnicodeAttribute()
 
 
-class GameVersion(Model):
+class GameVersion(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 

@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 from pydantic import Field
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import ValidationFailed
 from reward_ledger.ledger import Guard, unconditional
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.replies import Reply
 
 PAGE_LIMIT = 100
@@ -29,7 +29,7 @@ AFTER_PATTERN = r"^[0-9T:.+Z-]{10,40}#[a-z0-9]{1,64}$"
 _AFTER = re.compile(AFTER_PATTERN)
 
 
-class HeldReview(Model):
+class HeldReview(LedgerModel):
     """One held game reward waiting for an operator (deleted when the hold is resolved)."""
 
     class Meta(LedgerTableMeta):

@@ -23,7 +23,6 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, Expired, Forbidden, GameSuspended, LedgerError, NotFound
@@ -32,12 +31,13 @@ from reward_ledger.games.live import at_version, current
 from reward_ledger.games.registry import MAX_VERSION
 from reward_ledger.ledger import Guard, IdempotencyKey
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.rate_limits import RateCharge, write_charged
 
 LOCAL_SECRET_DEFAULT = "local-game-secret"  # noqa: S105 - the documented local default (CONTRACT.md)
 
 
-class GameSession(Model):
+class GameSession(LedgerModel):
     """``pk=GSESSION#<session_id>``: who may use it, until when, and whether it was used."""
 
     class Meta(LedgerTableMeta):

@@ -17,6 +17,7 @@ from pynamodb.models import Model
 
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 
 class InviteSettings(StrictModel):
@@ -30,7 +31,7 @@ def settings() -> InviteSettings:
     return load_model("invites", InviteSettings)
 
 
-class InviteCode(Model):
+class InviteCode(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -43,7 +44,7 @@ class InviteCode(Model):
     created_at = UnicodeAttribute()
 
 
-class Invitee(Model):
+class Invitee(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -56,7 +57,7 @@ class Invitee(Model):
     accepted_at = UnicodeAttribute()
 
 
-class InviteCounter(Model):
+class InviteCounter(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 

@@ -11,6 +11,9 @@ from reward_ledger.ledger.core import MAX_TRANSACTION_ITEMS
 
 #: items a spend needs besides its lots: header, two balances, one history row, the program check
 SPEND_ROOM = 5
+#: and an exchange for a coupon: header, four balances, three history rows, the coupon, its list row and
+#: its reminder
+EXCHANGE_ROOM = 11
 
 
 class LoyaltySettings(StrictModel):
@@ -25,5 +28,5 @@ class LoyaltySettings(StrictModel):
 @cache
 def settings() -> LoyaltySettings:
     loaded = load_model("loyalty", LoyaltySettings)
-    assert loaded.max_lots_per_spend + SPEND_ROOM <= MAX_TRANSACTION_ITEMS
+    assert loaded.max_lots_per_spend + max(SPEND_ROOM, EXCHANGE_ROOM) <= MAX_TRANSACTION_ITEMS
     return loaded
