@@ -22,17 +22,17 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.config import ledger_settings
 from reward_ledger.ledger.memo import Memo
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 CAP_ZONE_SK = "CAPZONE"
 
 
-class CapZone(Model):
+class CapZone(LedgerModel):
     """The zone caps follow (``zone``), when it last changed (``changed_at``; never for the first zone)
     and a scheduled change, if any."""
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PositiveInt
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.errors import AlreadyDone, NotFound, OutOfStock, ValidationFailed
@@ -27,6 +26,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.replies import Reply
 
 #: the user book each donatable asset is held in
@@ -53,7 +53,7 @@ def catalog() -> dict[str, Project]:
     return {p.project_id: p for p in loaded.projects}
 
 
-class ProjectProgress(Model):
+class ProjectProgress(LedgerModel):
     """How much a project has raised: the guard item of every donation."""
 
     class Meta(LedgerTableMeta):

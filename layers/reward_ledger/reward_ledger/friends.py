@@ -19,13 +19,13 @@ from typing import Literal
 from pydantic import Field
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from reward_ledger import clock
 from reward_ledger.errors import Forbidden, NotFound, ValidationFailed
 from reward_ledger.ledger import Guard
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.rate_limits import RateCharge, write_charged
 from reward_ledger.replies import Reply
 from reward_ledger.users import USER_ID
@@ -34,7 +34,7 @@ MAX_LISTED = 500  # friends, requests and invitations listed by GET /v1/friends
 FriendStatus = Literal["friends", "requested", "invited"]
 
 
-class Friendship(Model):
+class Friendship(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -44,7 +44,7 @@ class Friendship(Model):
     updated_at = UnicodeAttribute(null=True)
 
 
-class FriendEdge(Model):
+class FriendEdge(LedgerModel):
     """``pk=FRIENDLIST#<user>``, ``sk=<other>``: the user is in a pair item with ``other``."""
 
     class Meta(LedgerTableMeta):

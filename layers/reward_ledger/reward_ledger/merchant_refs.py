@@ -9,16 +9,16 @@ extra call, and a merchant cannot vanish between a read and the write).
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger.errors import NotFound
 from reward_ledger.ledger import Guard
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 MERCHANT_SK = "MERCHANT"
 
 
-class MerchantRef(Model):
+class MerchantRef(LedgerModel):
     """The key of a merchant's registry item (its other attributes belong to the merchants feature)."""
 
     class Meta(LedgerTableMeta):

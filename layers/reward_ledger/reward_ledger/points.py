@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, RetriesExhausted
 from reward_ledger.ledger import Account, Guard, Ledger, Leg, expired_account, expiry_for
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 PTS = "PTS"
 LOT_KIND = "points-lot"
@@ -53,7 +53,7 @@ def lot_pk(merchant_id: str, user_id: str) -> str:
     return f"PLOT#{merchant_id}#{user_id}"
 
 
-class ProgramItem(Model):
+class ProgramItem(LedgerModel):
     """A merchant's loyalty program; ``version`` grows with each change (grants check it)."""
 
     class Meta(LedgerTableMeta):
@@ -67,7 +67,7 @@ class ProgramItem(Model):
     updated_at = UnicodeAttribute()
 
 
-class PointsLot(Model):
+class PointsLot(LedgerModel):
     """One grant of points: ``left`` goes down as they are spent (oldest first) or expire."""
 
     class Meta(LedgerTableMeta):

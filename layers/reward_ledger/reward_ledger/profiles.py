@@ -8,14 +8,14 @@ remember it through this module.
 from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 PROFILE_SK = "PROFILE"
 
 
-class Profile(Model):
+class Profile(LedgerModel):
     """The user's time zone as last seen on a forest or farm request (used by payment events)."""
 
     class Meta(LedgerTableMeta):

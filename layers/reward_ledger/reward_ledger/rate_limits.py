@@ -17,14 +17,13 @@ from typing import Any
 
 from pydantic import PositiveInt, RootModel
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.errors import RateLimited
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 
 class RateRule(StrictModel):
@@ -41,7 +40,7 @@ def rules() -> dict[str, RateRule]:
     return load_model("rate_limits", RateRules).root
 
 
-class RateWindow(Model):
+class RateWindow(LedgerModel):
     """``pk=RATE#<action>#<user>``, ``sk=<window number>``: how many times the action ran in one window."""
 
     class Meta(LedgerTableMeta):
@@ -91,8 +90,8 @@ def write_charged(charge: RateCharge, write: Callable[[TransactWrite], None]) ->
     True when written; False when ``write``'s own condition failed (a replay: nothing counted);
     ``RateLimited`` when the window is full (nothing written).
     """
-    meta = RateWindow.Meta
-    connection = Connection(region=getattr(meta, "region", None), host=getattr(meta, "host", None))
+    # the table's shared connection: a Connection built here would build a botocore client per request
+    connection = RateWindow._get_connection().connection
     try:
         with TransactWrite(connection=connection) as transaction:
             write(transaction)

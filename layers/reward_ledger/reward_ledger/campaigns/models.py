@@ -16,13 +16,14 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 ACTIVE_PK = "ACTIVE"
 
 # declared in reward_ledger.wiring (PRODUCT.models): MODELS lists them once for it
 
 
-class MerchantItem(Model):
+class MerchantItem(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -34,7 +35,7 @@ class MerchantItem(Model):
     created_by = UnicodeAttribute()
 
 
-class CampaignListing(Model):
+class CampaignListing(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -43,7 +44,7 @@ class CampaignListing(Model):
     campaign_id = UnicodeAttribute()
 
 
-class CampaignItem(Model):
+class CampaignItem(LedgerModel):
     """The campaign: ``status`` draft -> active <-> paused -> ended; ``credits`` counts budget top-ups
     after activation (coupon expiries), so that ending can prove it read the final budget."""
 
@@ -63,7 +64,7 @@ class CampaignItem(Model):
     updated_at = UnicodeAttribute()
 
 
-class CampaignVersion(Model):
+class CampaignVersion(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -75,7 +76,7 @@ class CampaignVersion(Model):
     created_by = UnicodeAttribute()
 
 
-class ActiveCampaign(Model):
+class ActiveCampaign(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -87,7 +88,7 @@ class ActiveCampaign(Model):
     spec = JSONAttribute()
 
 
-class LimitCounter(Model):
+class LimitCounter(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -97,7 +98,7 @@ class LimitCounter(Model):
     ttl = NumberAttribute(null=True)
 
 
-class CouponItem(Model):
+class CouponItem(LedgerModel):
     """A coupon instance. ``status``: issued -> redeemed (-> issued on rollback) or issued -> expired."""
 
     class Meta(LedgerTableMeta):
@@ -123,7 +124,7 @@ class CouponItem(Model):
     exp_kind = UnicodeAttribute(null=True)
 
 
-class HeldCoupon(Model):
+class HeldCoupon(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 

@@ -18,6 +18,7 @@ from pynamodb.models import Model
 
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 
 class ChallengeSettings(StrictModel):
@@ -35,7 +36,7 @@ def settings() -> ChallengeSettings:
     return loaded
 
 
-class ChallengeItem(Model):
+class ChallengeItem(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -52,7 +53,7 @@ class ChallengeItem(Model):
     created_at = UnicodeAttribute()
 
 
-class MerchantChallenge(Model):
+class MerchantChallenge(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -61,7 +62,7 @@ class MerchantChallenge(Model):
     checkin = JSONAttribute()
 
 
-class Participant(Model):
+class Participant(LedgerModel):
     """``last_day`` is the local day last checked in (the day before ``start_day`` until the first)."""
 
     class Meta(LedgerTableMeta):
@@ -85,7 +86,7 @@ class Participant(Model):
     exp_kind = UnicodeAttribute(null=True)
 
 
-class JoinedRow(Model):
+class JoinedRow(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger.errors import LedgerError
 from reward_ledger.ledger import (
@@ -17,6 +16,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 BATCH_KIND = "egg_batch"
 #: reads a settle, a feed or an expiry makes at most when the chicken keeps changing under it
@@ -34,7 +34,7 @@ def eggs_account(user_id: str) -> Account:
     return user_account(user_id, "eggs", "EGG")
 
 
-class Chicken(Model):
+class Chicken(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -50,7 +50,7 @@ class Chicken(Model):
     last_fed_by = UnicodeAttribute(null=True)
 
 
-class EggBatch(Model):
+class EggBatch(LedgerModel):
     """Eggs laid by one meal: ``eggs`` eggs at FIFO positions ``laid_before .. laid_before + eggs``."""
 
     class Meta(LedgerTableMeta):

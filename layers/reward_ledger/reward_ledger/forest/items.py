@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import LedgerError
 from reward_ledger.forest.config import settings
 from reward_ledger.ledger import Account, Guard, expired_account, system_account, user_account
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 LOT_KIND = "oxygen_lot"
 #: reads a collect makes at most when its lots keep changing under it (then :class:`KeptChanging`)
@@ -28,7 +28,7 @@ def energy(user_id: str) -> Account:
     return user_account(user_id, "energy", ASSET)
 
 
-class Lot(Model):
+class Lot(LedgerModel):
     """One oxygen lot: ``pk=FOREST#<user>``, ``sk=LOT#<lot_id>``; the lot id starts with its deadline so
     a range query skips every lot whose day is over."""
 
@@ -57,7 +57,7 @@ class Lot(Model):
         return int(self.amount) - int(self.stolen)
 
 
-class Tree(Model):
+class Tree(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -69,7 +69,7 @@ class Tree(Model):
     planted_at = UnicodeAttribute()
 
 
-class StealMarker(Model):
+class StealMarker(LedgerModel):
     """``pk=STEAL#<owner>#<lot_id>``, ``sk=<thief>``: a friend takes from a lot at most once."""
 
     class Meta(LedgerTableMeta):

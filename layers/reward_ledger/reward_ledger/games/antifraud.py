@@ -19,17 +19,17 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.expressions.condition import size
-from pynamodb.models import Model
 
 from reward_ledger.errors import LedgerError
 from reward_ledger.games.catalog import Game, config
 from reward_ledger.ledger import Guard
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 DEVICE_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 
 
-class ResultRate(Model):
+class ResultRate(LedgerModel):
     """``pk=GRATE#<user>``, ``sk=<window number>``: results counted in one rate window."""
 
     class Meta(LedgerTableMeta):
@@ -41,7 +41,7 @@ class ResultRate(Model):
     ttl = NumberAttribute(null=True)
 
 
-class DeviceAccounts(Model):
+class DeviceAccounts(LedgerModel):
     """``pk=GDEVICE#<device id>``: the accounts that sent results from one device."""
 
     class Meta(LedgerTableMeta):

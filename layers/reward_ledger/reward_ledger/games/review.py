@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock, review_queue
 from reward_ledger.ledger import Guard, unconditional
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.replies import Reply
 
 PAGE_LIMIT = review_queue.PAGE_LIMIT
@@ -27,7 +27,7 @@ AFTER_PATTERN = review_queue.AFTER_PATTERN
 QUEUE = "HELDREVIEW"
 
 
-class HeldReview(Model):
+class HeldReview(LedgerModel):
     """One held game reward waiting for an operator (deleted when the hold is resolved)."""
 
     class Meta(LedgerTableMeta):

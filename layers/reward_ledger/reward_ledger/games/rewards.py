@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import (
@@ -57,12 +56,13 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 RESULT_KIND = "games.result"
 MAX_ATTEMPTS = 6
 
 
-class DailyPlay(Model):
+class DailyPlay(LedgerModel):
     """``pk=GDAY#<user>``, ``sk=<local day>``: what the user earned and played that day."""
 
     class Meta(LedgerTableMeta):

@@ -20,19 +20,19 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, Expired, Forbidden, LedgerError, NotFound
 from reward_ledger.games.catalog import Game, config, game, is_game_id
 from reward_ledger.ledger import Guard, IdempotencyKey
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.rate_limits import RateCharge, write_charged
 
 LOCAL_SECRET_DEFAULT = "local-game-secret"  # noqa: S105 - the documented local default (CONTRACT.md)
 
 
-class GameSession(Model):
+class GameSession(LedgerModel):
     """``pk=GSESSION#<session_id>``: who may use it, until when, and whether it was used."""
 
     class Meta(LedgerTableMeta):

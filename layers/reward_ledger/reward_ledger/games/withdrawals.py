@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, BelowThreshold, DailyCapReached, LedgerError, NotFound
@@ -36,6 +35,7 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.reminders.core import new_reminder, schedule_guard
 from reward_ledger.replies import Reply
 from reward_ledger.users import wallet_account
@@ -44,7 +44,7 @@ WITHDRAWAL_KIND = "games.withdrawal"
 STATUS_OF_STATE = {"pending": "pending", "posted": "completed", "voided": "rejected"}
 
 
-class DailyWithdrawn(Model):
+class DailyWithdrawn(LedgerModel):
     """``pk=GWDAY#<user>``, ``sk=<local day>``: fen requested for withdrawal that day."""
 
     class Meta(LedgerTableMeta):

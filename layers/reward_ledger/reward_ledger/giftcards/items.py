@@ -17,6 +17,7 @@ from pynamodb.models import Model
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.ledger import Account
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 CNY = "CNY"
 
@@ -43,7 +44,7 @@ def captured_account(merchant_id: str) -> Account:
     return Account(f"merchant:{merchant_id}", "captured", CNY)
 
 
-class GiftCard(Model):
+class GiftCard(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -57,7 +58,7 @@ class GiftCard(Model):
     issued_at = UnicodeAttribute()
 
 
-class OwnedCard(Model):
+class OwnedCard(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 

@@ -19,6 +19,7 @@ from pynamodb.models import Model
 
 from reward_ledger.config import StrictModel, load_model
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 
 class InviteSettings(StrictModel):
@@ -32,7 +33,7 @@ def settings() -> InviteSettings:
     return load_model("invites", InviteSettings)
 
 
-class InviteCode(Model):
+class InviteCode(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -45,7 +46,7 @@ class InviteCode(Model):
     created_at = UnicodeAttribute()
 
 
-class Invitee(Model):
+class Invitee(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 
@@ -60,7 +61,7 @@ class Invitee(Model):
     review_sk = UnicodeAttribute(null=True)
 
 
-class InviteCounter(Model):
+class InviteCounter(LedgerModel):
     class Meta(LedgerTableMeta):
         pass
 

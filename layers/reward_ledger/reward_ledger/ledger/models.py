@@ -29,6 +29,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from reward_ledger.ledger.table import LedgerModel
+
 DEFAULT_TABLE = "LedgerTable"
 
 
@@ -60,7 +62,7 @@ class ExpiryIndex(GlobalSecondaryIndex["ExpiringItem"]):
     expires_at = UnicodeAttribute(range_key=True)
 
 
-class BalanceItem(Model):
+class BalanceItem(LedgerModel):
     """One shard of one account's balance (unsharded accounts have only shard 0)."""
 
     class Meta(LedgerTableMeta):
@@ -83,7 +85,7 @@ class PostingMap(MapAttribute[str, Any]):
     delta = NumberAttribute()
 
 
-class EntryItem(Model):
+class EntryItem(LedgerModel):
     """Entry header: the idempotency record and the journal of one atomic movement."""
 
     class Meta(LedgerTableMeta):
@@ -117,7 +119,7 @@ class EntryItem(Model):
     history_index = HistoryIndex()
 
 
-class HistoryRow(Model):
+class HistoryRow(LedgerModel):
     """What the history index returns, whether the row is an entry header or an extra history row."""
 
     class Meta(LedgerTableMeta):
@@ -135,7 +137,7 @@ class HistoryRow(Model):
     history_index = HistoryIndex()
 
 
-class ExpiringItem(Model):
+class ExpiringItem(LedgerModel):
     """Any item in the expiry index (oxygen lot, egg batch, pending hold).
 
     ``exp_kind`` says which expirer handles it ("hold" is the ledger's own: a two-phase timeout).
@@ -153,7 +155,7 @@ class ExpiringItem(Model):
     expiry_index = ExpiryIndex()
 
 
-class ReconcileRun(Model):
+class ReconcileRun(LedgerModel):
     """One reconciliation's report, kept for operators: ``pk=RECON`` ``sk=RUN#<run_id>`` (ids sort by time)."""
 
     class Meta(LedgerTableMeta):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger.errors import RetriesExhausted
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger, unconditional
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.points import StaleTerms, Terms, grant, program_terms, terms_guard
 
 EARN_KIND = "loyalty.points.earned"
@@ -25,7 +25,7 @@ FEN_PER_YUAN = 100
 MAX_TERM_READS = 3
 
 
-class MemberRow(Model):
+class MemberRow(LedgerModel):
     """``pk=ULOYALTY#<user>``, ``sk=<merchant>``: the user holds (or held) points at that merchant."""
 
     class Meta(LedgerTableMeta):

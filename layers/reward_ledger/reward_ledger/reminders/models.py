@@ -7,9 +7,9 @@ import hashlib
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 
 #: every reminder kind a user can receive (and mute); finders and producers declare how each is found
 REMINDER_NAMES = (
@@ -43,7 +43,7 @@ def reminder_id(user_id: str, kind: str, subject: str) -> str:
     return "r" + base64.b32encode(digest).decode("ascii")[:25].lower()
 
 
-class Reminder(Model):
+class Reminder(LedgerModel):
     """``sk=R#<kind>#<subject>``; state ``scheduled`` (in the DueIndex) -> ``sent`` | ``muted``."""
 
     class Meta(LedgerTableMeta):
@@ -67,7 +67,7 @@ class Reminder(Model):
     due_index = DueIndex()
 
 
-class ReminderPrefs(Model):
+class ReminderPrefs(LedgerModel):
     """``sk=PREFS``: muted kinds and quiet hours (``HH:MM`` in ``zone``, the user's local time)."""
 
     class Meta(LedgerTableMeta):

@@ -10,19 +10,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import RateLimited
 from reward_ledger.friends import mutual_guard
 from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKey, Ledger
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.reminders.core import new_reminder, schedule_guard
 
 MARKER_TTL_DAYS = 2  # a marker only matters on its own local day
 
 
-class NudgeMarker(Model):
+class NudgeMarker(LedgerModel):
     """``pk=NUDGE#<sender>#<receiver>``, ``sk=<sender's local day>``."""
 
     class Meta(LedgerTableMeta):

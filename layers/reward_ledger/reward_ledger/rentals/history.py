@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.models import Model
 
 from reward_ledger.ledger import Account, Ledger, system_account, user_account
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.rentals.config import Tier, settings
 from reward_ledger.users import wallet_account
 
@@ -30,7 +30,7 @@ def deposit_account(user_id: str) -> Account:
 FORFEITED = system_account("forfeited", "CNY")
 
 
-class RentalHistory(Model):
+class RentalHistory(LedgerModel):
     """A user's rental record: rentals started, returns before the due time, late returns, and the
     returns that qualify towards a trust tier (``qualifying``, at most one per ``last_counted_day``)."""
 
@@ -47,7 +47,7 @@ class RentalHistory(Model):
     last_counted_day = UnicodeAttribute(null=True)  # ISO local day of the last qualifying return
 
 
-class RentalReturn(Model):
+class RentalReturn(LedgerModel):
     """A rental's return, written by the void's own transaction with what it did for trust (``outcome``);
     ``recorded`` is set once by the entry under the caller's key: a second return (another key) is a 409."""
 

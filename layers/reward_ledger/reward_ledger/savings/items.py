@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.models import Model
 
 from reward_ledger.ledger import Account, user_account
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.users import WALLET_ASSET, wallet_account
 
 ASSET = WALLET_ASSET
 
 
-class SavingsItem(Model):
+class SavingsItem(LedgerModel):
     """A user's savings state: one progress item per started story and one summary item."""
 
     class Meta(LedgerTableMeta):

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, NotFound
@@ -30,13 +29,14 @@ from reward_ledger.ledger import (
     user_account,
 )
 from reward_ledger.ledger.models import LedgerTableMeta
+from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.replies import Reply
 from reward_ledger.seeds.config import SEED, settings
 from reward_ledger.seeds.drawing import draw
 from reward_ledger.users import UserId
 
 
-class BoxItem(Model):
+class BoxItem(LedgerModel):
     """A treasure box: ``pk=BOX#<user>``, ``sk=BOX#<box_id>`` (a user's boxes are one Query)."""
 
     class Meta(LedgerTableMeta):
@@ -54,7 +54,7 @@ class BoxItem(Model):
     epoch = UnicodeAttribute(null=True)
 
 
-class BoxDayCounter(Model):
+class BoxDayCounter(LedgerModel):
     """Boxes granted to a user on one local day of payment: the daily-cap guard."""
 
     class Meta(LedgerTableMeta):
