@@ -71,7 +71,7 @@ class InviteCounter(LedgerModel):
     ttl = NumberAttribute(null=True)
 
 
-class HeldInvite(Model):
+class HeldInvite(LedgerModel):
     """A held invitee waiting for an operator's review (deleted by the review)."""
 
     class Meta(LedgerTableMeta):
