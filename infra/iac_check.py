@@ -32,7 +32,9 @@ MUST_FIX = {
     "CKV_AWS_158": "log group KMS encryption",
     "CKV_AWS_338": "log group retention of at least a year",
 }
-ACCOUNT_CONCURRENCY = 1_000  # Lambda's default regional quota, the launch size (docs/operations.md)
+#: the regional concurrency quota the production account is raised to before the first deploy (the
+#: default is 1,000; the request is an operations step, docs/operations.md)
+ACCOUNT_CONCURRENCY = 1_500
 UNRESERVED_MINIMUM = 100  # AWS keeps at least this much unreserved
 CANARY_FUNCTION = "IacCanaryFunction"
 CANARY_QUEUE = "IacCanaryQueue"

@@ -54,6 +54,7 @@ PATH_VALUES = {
     "challenge_id": "seven-days",
     "card_id": "gc" + "a" * 18,
     "invite_code": "ABCDEFGHJK",
+    "invitee": "bob",
 }
 CAMPAIGN_SPEC = {
     "campaign_id": "c1",

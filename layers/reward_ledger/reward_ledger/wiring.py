@@ -217,6 +217,7 @@ PRODUCT = Wiring(
         "invite.created": "moves no money; the code and the day's count follow it",
         "invite.accepted": "moves no money; the friendship and the invitee record follow it",
         "invite.qualified": "moves no money; the inviter's reward it triggered is a campaign award",
+        "invite.reviewed": "moves no money; the invitee's release or refusal is final (its reward may follow)",
     },
     reminders=_reminder_kinds,
 )

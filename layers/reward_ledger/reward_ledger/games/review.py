@@ -9,7 +9,6 @@ only takes the suspect results of that day.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
@@ -17,16 +16,15 @@ from typing import Any, Literal
 from pydantic import Field
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 
-from reward_ledger import clock
-from reward_ledger.errors import ValidationFailed
+from reward_ledger import clock, review_queue
 from reward_ledger.ledger import Guard, unconditional
 from reward_ledger.ledger.models import EntryItem, LedgerTableMeta
 from reward_ledger.ledger.table import LedgerModel
 from reward_ledger.replies import Reply
 
-PAGE_LIMIT = 100
-AFTER_PATTERN = r"^[0-9T:.+Z-]{10,40}#[a-z0-9]{1,64}$"
-_AFTER = re.compile(AFTER_PATTERN)
+PAGE_LIMIT = review_queue.PAGE_LIMIT
+AFTER_PATTERN = review_queue.AFTER_PATTERN
+QUEUE = "HELDREVIEW"
 
 
 class HeldReview(LedgerModel):
@@ -47,13 +45,9 @@ class HeldReview(LedgerModel):
     review_by = UnicodeAttribute()
 
 
-def _partition(day: date) -> str:
-    return f"HELDREVIEW#{day.isoformat()}"
-
-
 def review_key(entry_id: str, held_at: datetime) -> dict[str, str]:
     """Where a hold's review item lives; kept in the entry's metadata so the resolution finds it."""
-    return {"pk": _partition(held_at.date()), "sk": f"{clock.iso(held_at)}#{entry_id}"}
+    return review_queue.queue_key(QUEUE, entry_id, held_at)
 
 
 def listed(entry_id: str, held_at: datetime, review_by: datetime, meta: Mapping[str, Any]) -> Guard:
@@ -103,13 +97,7 @@ class HeldRewards(Reply):
 
 def held_rewards(day: date, *, after: str | None = None) -> HeldRewards:
     """The rewards held on ``day`` (UTC) and still pending, oldest first; ``next`` pages on."""
-    limit = PAGE_LIMIT
-    if after is not None and not _AFTER.match(after):
-        raise ValidationFailed("after is not a position this API returned")
-    condition = HeldReview.sk > after if after else None
-    items = list(
-        HeldReview.query(_partition(day), range_key_condition=condition, limit=limit, consistent_read=True)
-    )
+    items, following = review_queue.page(HeldReview, QUEUE, day, after, PAGE_LIMIT)
     return HeldRewards.model_validate(
         {
             "day": day.isoformat(),
@@ -126,6 +114,6 @@ def held_rewards(day: date, *, after: str | None = None) -> HeldRewards:
                 }
                 for item in items
             ],
-            "next": items[-1].sk if len(items) == limit else None,
+            "next": following,
         }
     )

@@ -14,10 +14,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from reward_ledger import clock
+from reward_ledger import clock, review_queue
 from reward_ledger.errors import AlreadyDone, DailyCapReached, InviteRefused, LedgerError, NotFound
 from reward_ledger.friends import FriendEdge, Friendship, edge_partition, pair_key
 from reward_ledger.invites.items import (
+    HeldInvite,
     InviteCode,
     InviteCounter,
     Invitee,
@@ -30,6 +31,7 @@ from reward_ledger.ledger import EntryRequest, EntryResult, Guard, IdempotencyKe
 CREATE_KIND = "invite.created"
 ACCEPT_KIND = "invite.accepted"
 QUALIFIED_KIND = "invite.qualified"
+REVIEW_QUEUE = "HELDINVITE"
 #: day counters are kept this long (cleanup only)
 COUNTER_TTL = timedelta(days=3)
 
@@ -96,8 +98,10 @@ def accept(ledger: Ledger, user_id: str, code: str, device: str | None, idem: Id
         raise SelfInvite("you cannot accept your own invite code")
     held = device is None
     while True:
-        now = clock.iso(clock.now())
+        instant = clock.now()
+        now = clock.iso(instant)
         state = "held" if held else "accepted"
+        queued = review_queue.queue_key(REVIEW_QUEUE, user_id, instant) if held else None
         guards = [
             Guard.update(
                 InviteCode(pk=code_pk(code), sk="INVITE"),
@@ -113,12 +117,26 @@ def accept(ledger: Ledger, user_id: str, code: str, device: str | None, idem: Id
                     inviter=inviter,
                     state=state,
                     accepted_at=now,
+                    review_pk=queued["pk"] if queued else None,
+                    review_sk=queued["sk"] if queued else None,
                 ),
                 Invitee.pk.does_not_exist(),
                 lambda _old: SecondInvite("you already accepted an invite code"),
             ),
             *_friends(user_id, inviter, now),
         ]
+        if queued is not None:
+            reason = "no-device" if device is None else "device-full"
+            waiting = HeldInvite(
+                pk=queued["pk"],
+                sk=queued["sk"],
+                invitee=user_id,
+                inviter=inviter,
+                code=code,
+                reason=reason,
+                held_at=now,
+            )
+            guards.append(Guard.put(waiting, None, unconditional))  # its key holds the invitee, put once
         if device is not None:
             limit = settings().max_invitees_per_device
             counter = InviteCounter(pk=f"INVDEV#{device}", sk="DEVICE")

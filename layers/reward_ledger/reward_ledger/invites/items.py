@@ -5,6 +5,8 @@
   ``qualified`` (one per user: a second accepted code is refused)
 * day counter   ``pk=INVCAP#<inviter>``         ``sk=DAY#<local day>``  codes made that day
 * device count  ``pk=INVDEV#<device>``          ``sk=DEVICE``  invitees accepted from that device
+* review queue  ``pk=HELDINVITE#<UTC day>``     ``sk=<held_at>#<invitee>``  a held invitee waiting for
+  an operator (``reward_ledger.review_queue``): put by the acceptance, deleted by the review
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class Invitee(LedgerModel):
     inviter = UnicodeAttribute()
     state = UnicodeAttribute()
     accepted_at = UnicodeAttribute()
+    review_pk = UnicodeAttribute(null=True)  # where a held invitee waits in the review queue
+    review_sk = UnicodeAttribute(null=True)
 
 
 class InviteCounter(LedgerModel):
@@ -67,7 +71,22 @@ class InviteCounter(LedgerModel):
     ttl = NumberAttribute(null=True)
 
 
-MODELS: tuple[type[Model], ...] = (InviteCode, Invitee, InviteCounter)
+class HeldInvite(LedgerModel):
+    """A held invitee waiting for an operator's review (deleted by the review)."""
+
+    class Meta(LedgerTableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    invitee = UnicodeAttribute()
+    inviter = UnicodeAttribute()
+    code = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    held_at = UnicodeAttribute()
+
+
+MODELS: tuple[type[Model], ...] = (InviteCode, Invitee, InviteCounter, HeldInvite)
 
 
 def code_pk(code: str) -> str:
