@@ -13,7 +13,9 @@ queued message, an SSM parameter), so the first call still builds its clients (s
 endpoint rules, credentials), serialises, signs and parses, but spends no network time. What that
 answer makes the handler do (a 404 for a friend who is not one, a 201 for a committed entry) is printed
 with the figures, so the path measured is on record. The target ``boto3`` with an EVENT makes one
-DynamoDB ``GetItem`` through a plain client: the first call of a function written with boto3 alone.
+DynamoDB ``GetItem`` through a plain client: the first call of a function written with boto3 alone;
+``traced-getitem`` (the library floors) imports the X-Ray SDK and patches botocore first, as a traced
+function's first call does.
 
 Prints one line: import wall and CPU seconds, cold-path wall and CPU seconds, and the outcome.
 """
@@ -129,7 +131,7 @@ def main(argv: list[str]) -> None:
     target = argv[1]
     first_call = argv[2] if len(argv) > 2 else None
     event_text = None
-    if first_call is not None and first_call != "getitem":
+    if first_call is not None and first_call not in ("getitem", "traced-getitem"):
         with open(first_call, encoding="utf-8") as event_file:
             event_text = event_file.read()
     calls: list[str] = []
@@ -154,9 +156,15 @@ def main(argv: list[str]) -> None:
         if handler is None:  # the libraries alone: one GetItem, as a bare boto3 function's first call
             import boto3
 
-            boto3.client("dynamodb").get_item(
-                TableName="LedgerTable", Key={"PK": {"S": "a"}, "SK": {"S": "b"}}
-            )
+            dynamodb = boto3.client("dynamodb")
+            if first_call == "traced-getitem":  # what a traced handler's first call loads: the X-Ray SDK
+                from aws_xray_sdk.core import patch, xray_recorder
+
+                patch(("botocore",))
+                with xray_recorder.in_subsegment("## floor"):
+                    dynamodb.get_item(TableName="LedgerTable", Key={"PK": {"S": "a"}, "SK": {"S": "b"}})
+            else:
+                dynamodb.get_item(TableName="LedgerTable", Key={"PK": {"S": "a"}, "SK": {"S": "b"}})
             outcome = "returned"
         else:
             try:
