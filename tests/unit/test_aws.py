@@ -1,25 +1,46 @@
-"""One botocore session per thread, shared by every model's PynamoDB connection and the AWS clients."""
+"""botocore's JSON data is loaded once per process, while every connection keeps a session of its own."""
 
 from __future__ import annotations
 
 import threading
+from typing import Any
+
+from botocore.handlers import BUILTIN_HANDLERS
 
 from reward_ledger import aws
 from reward_ledger.ledger.models import BalanceItem, EntryItem
 from reward_ledger.reminders.models import ReminderPrefs
 
 
-def test_every_models_connection_and_the_clients_share_the_threads_session() -> None:
-    sessions = {
-        id(model._get_connection().connection.session) for model in (BalanceItem, EntryItem, ReminderPrefs)
-    }
-    assert sessions == {id(aws.session())}
+def test_every_models_connection_has_its_own_session_over_one_shared_data_loader() -> None:
+    sessions = [m._get_connection().connection.session for m in (BalanceItem, EntryItem, ReminderPrefs)]
+    assert len({id(s) for s in sessions}) == 3  # hooks registered on one connection stay on it
+    loaders = {id(s.get_component("data_loader")) for s in [*sessions, aws.session()]}
+    assert len(loaders) == 1
     sqs = aws.client("sqs", "us-east-1")
     assert sqs.meta.service_model.service_name == "sqs"
     assert sqs.meta.region_name == "us-east-1"
 
 
-def test_another_thread_gets_a_session_of_its_own() -> None:
+def test_a_builtin_handler_added_later_reaches_the_sessions_made_after_it() -> None:
+    """moto, the tests' IAM check and the benches' counters add botocore built-in handlers when they are
+    imported: a session made afterwards must run them, whatever was made before."""
+    aws.new_session()  # a session (and the shared loader) made before the handler is added
+    seen: list[str] = []
+
+    def marker(**kwargs: Any) -> None:
+        seen.append(kwargs["event_name"])
+
+    BUILTIN_HANDLERS.append(("reward-ledger-probe", marker))
+    try:
+        later = aws.new_session().create_client("dynamodb", region_name="us-east-1")
+        later.meta.events.emit("reward-ledger-probe")
+    finally:
+        BUILTIN_HANDLERS.remove(("reward-ledger-probe", marker))
+    assert seen == ["reward-ledger-probe"]
+
+
+def test_another_thread_gets_a_client_session_of_its_own() -> None:
     """botocore's client creation is not thread safe: PynamoDB keeps a session per thread, so do we."""
     seen: list[object] = []
     worker = threading.Thread(target=lambda: seen.append(aws.session()))

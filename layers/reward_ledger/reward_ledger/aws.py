@@ -1,15 +1,19 @@
-"""One botocore session per thread of the process, shared by every AWS client the code makes.
+"""botocore sessions that load botocore's JSON data once per process, for PynamoDB and the AWS clients.
 
-Why: a botocore session loads its endpoint rules and each service's model from JSON the first time it
+Why: a botocore session loads the endpoint rules and each service's model from JSON the first time it
 makes a client, and PynamoDB gives every model class a connection of its own with a session of its own.
-A first invocation that touched three models built three sessions and loaded the DynamoDB model three
-times (about 50 ms of CPU each; a client from a session that already made one costs about 3 ms), and
-every model first used later in a warm environment paid it again. With :func:`share_with_pynamodb` (applied
-by ``reward_ledger.ledger.models``, which every model's ``Meta`` comes from) PynamoDB's connections take
-their session from :func:`session`, and handlers make their SQS and EventBridge clients with
-:func:`client` from the same session instead of boto3's default one.
+A first invocation that touched three models loaded the DynamoDB model three times (50-100 ms of CPU
+each), and a warm environment paid it again for every model it used for the first time. Here every
+session gets the same ``data_loader`` (botocore's component that reads and caches those files), so a
+new session and client cost about 11 ms once the first has loaded them.
 
-One session per thread, as PynamoDB keeps it: botocore's client creation is not thread safe.
+Each PynamoDB connection still gets a session of its own (:func:`new_session`, installed by
+:func:`share_with_pynamodb`, which ``reward_ledger.ledger.models`` applies: every model's ``Meta`` comes
+from there), made when the connection is: a session registers botocore's built-in handlers as they are
+when it is made, so handlers added later in the process (moto's, the tests' IAM check, the benches'
+counters) reach every connection made after them, as before. The SQS and EventBridge clients the
+workers make come from one session per thread (:func:`client`), as ``boto3.client`` took them from
+boto3's default session, without importing boto3.
 """
 
 from __future__ import annotations
@@ -17,29 +21,40 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import botocore.loaders
 import botocore.session
 from pynamodb.connection import base as pynamodb_connection
 
 _LOCAL = threading.local()
+_LOADER: list[botocore.loaders.Loader] = []  # the one data loader, made by the first session
+
+
+def new_session() -> botocore.session.Session:
+    """A new botocore session whose JSON data (endpoints, service models) is the process's shared cache."""
+    made = botocore.session.get_session()
+    if _LOADER:
+        made.register_component("data_loader", _LOADER[0])
+    else:
+        _LOADER.append(made.get_component("data_loader"))
+    return made
 
 
 def session() -> botocore.session.Session:
-    """This thread's botocore session (made on first use)."""
+    """This thread's session for the clients the code makes (botocore's client creation is not thread safe)."""
     found: botocore.session.Session | None = getattr(_LOCAL, "session", None)
     if found is None:
-        found = _LOCAL.session = botocore.session.get_session()
+        found = _LOCAL.session = new_session()
     return found
 
 
 def client(service: str, region: str | None = None) -> Any:
-    """A botocore client of ``service`` from the shared session (what ``boto3.client`` returns)."""
+    """A botocore client of ``service`` (what ``boto3.client`` returns), from this thread's session."""
     return session().create_client(service, region_name=region)
 
 
 def share_with_pynamodb() -> None:
-    """PynamoDB's connections take this thread's shared session instead of a new one each.
+    """PynamoDB's connections make their sessions with :func:`new_session`.
 
-    PynamoDB makes a connection's session with ``get_session()`` of its connection module; credentials
-    set on a model's ``Meta`` would be set on that session, so they must not be (none are: Lambda's
-    role and the environment's credentials are every model's)."""
-    pynamodb_connection.get_session = session  # type: ignore[attr-defined]
+    PynamoDB makes a connection's session with ``get_session()`` of its connection module; the credentials
+    a model's ``Meta`` may name are then set on that connection's own session, as before."""
+    pynamodb_connection.get_session = new_session  # type: ignore[attr-defined]

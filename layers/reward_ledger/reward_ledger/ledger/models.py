@@ -33,7 +33,7 @@ from reward_ledger import aws
 from reward_ledger.ledger.table import LedgerModel
 
 DEFAULT_TABLE = "LedgerTable"
-# every model of the table (its Meta comes from here) shares one botocore session: see reward_ledger.aws
+# every model of the table (its Meta comes from here) loads botocore's JSON data once: see reward_ledger.aws
 aws.share_with_pynamodb()
 
 
