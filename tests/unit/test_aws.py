@@ -1,4 +1,4 @@
-"""botocore's JSON data is loaded once per process, while every connection keeps a session of its own."""
+"""botocore's JSON data is loaded once per process, while every session stays a session of its own."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import threading
 from typing import Any
 
 from botocore.handlers import BUILTIN_HANDLERS
+from pynamodb.connection import Connection
 
 from reward_ledger import aws
-from reward_ledger.ledger.models import BalanceItem, EntryItem
-from reward_ledger.reminders.models import ReminderPrefs
+from reward_ledger.ledger.models import EntryItem
 
 
-def test_every_models_connection_has_its_own_session_over_one_shared_data_loader() -> None:
-    sessions = [m._get_connection().connection.session for m in (BalanceItem, EntryItem, ReminderPrefs)]
-    assert len({id(s) for s in sessions}) == 3  # hooks registered on one connection stay on it
-    loaders = {id(s.get_component("data_loader")) for s in [*sessions, aws.session()]}
+def test_every_session_is_its_own_over_one_shared_data_loader() -> None:
+    table_session = EntryItem._get_connection().connection.session  # the ledger table's one connection
+    other_session = Connection(region="us-east-1").session  # any other PynamoDB connection
+    assert other_session is not table_session  # hooks registered on one session stay on it
+    loaders = {id(s.get_component("data_loader")) for s in (table_session, other_session, aws.session())}
     assert len(loaders) == 1
     sqs = aws.client("sqs", "us-east-1")
     assert sqs.meta.service_model.service_name == "sqs"

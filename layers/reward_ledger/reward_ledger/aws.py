@@ -1,19 +1,19 @@
 """botocore sessions that load botocore's JSON data once per process, for PynamoDB and the AWS clients.
 
 Why: a botocore session loads the endpoint rules and each service's model from JSON the first time it
-makes a client, and PynamoDB gives every model class a connection of its own with a session of its own.
-A first invocation that touched three models loaded the DynamoDB model three times (50-100 ms of CPU
-each), and a warm environment paid it again for every model it used for the first time. Here every
-session gets the same ``data_loader`` (botocore's component that reads and caches those files), so a
-new session and client cost about 11 ms once the first has loaded them.
+makes a client (50-100 ms of CPU). The ledger table's models share one PynamoDB connection
+(``reward_ledger.ledger.table``), but every other session still paid it: the workers' SQS and EventBridge
+clients, any PynamoDB connection made outside the table's, and each new table's connection in the
+tests. Here every session gets the same ``data_loader`` (botocore's component that reads and caches
+those files), so a later session and client cost about 11 ms.
 
-Each PynamoDB connection still gets a session of its own (:func:`new_session`, installed by
+Every PynamoDB connection still makes a session of its own (:func:`new_session`, installed by
 :func:`share_with_pynamodb`, which ``reward_ledger.ledger.models`` applies: every model's ``Meta`` comes
-from there), made when the connection is: a session registers botocore's built-in handlers as they are
-when it is made, so handlers added later in the process (moto's, the tests' IAM check, the benches'
-counters) reach every connection made after them, as before. The SQS and EventBridge clients the
-workers make come from one session per thread (:func:`client`), as ``boto3.client`` took them from
-boto3's default session, without importing boto3.
+from there) when it needs one: a session registers botocore's built-in handlers as they are when it is
+made, so handlers added later in the process (moto's, the tests' IAM check, the benches' counters) reach
+every connection made after them, as before. The SQS and EventBridge clients the workers make come
+from one session per thread (:func:`client`), as ``boto3.client`` took them from boto3's default
+session, without importing boto3.
 """
 
 from __future__ import annotations
