@@ -77,16 +77,21 @@ BUILTIN_HANDLERS.append(("before-call.dynamodb", CALLS))
 
 @contextmanager
 def moto_ledger_table() -> Iterator[str]:
-    """moto in process with the tables of template.yaml; every ledger model bound to LedgerTable."""
+    """moto in process with the tables of template.yaml; every ledger model bound to LedgerTable, and
+    the game catalog seeded as a deploy seeds it (a new execution environment: nothing cached)."""
     import boto3
     from moto import mock_aws
 
     from infra.template import create_tables
+    from reward_ledger import runtime
+    from reward_ledger.games.seed import seed_games
     from reward_ledger.wiring import PRODUCT
 
     with mock_aws():
         names = create_tables(boto3.client("dynamodb", region_name="us-east-1"))
         PRODUCT.bind_table(names["LedgerTable"])
+        runtime.new_environment()
+        seed_games(PRODUCT.ledger())
         yield names["LedgerTable"]
 
 

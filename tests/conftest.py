@@ -31,6 +31,7 @@ from infra.apigw import eventbridge_event, http_api_event
 from infra.handlers import invoke
 from infra.template import create_tables
 from reward_ledger import clock, runtime
+from reward_ledger.games.seed import seed_games
 from reward_ledger.ledger import Ledger
 from reward_ledger.wiring import PRODUCT
 
@@ -65,6 +66,7 @@ def ledger_table(aws: None) -> Iterator[str]:
     names = create_tables(client)
     PRODUCT.bind_table(names["LedgerTable"])
     runtime.new_environment()  # each test is a new execution environment: a new ledger, a new memo
+    seed_games(PRODUCT.ledger())  # the game catalog is data in the table, seeded as a deploy seeds it
     yield names["LedgerTable"]
     clock.set_now(None)
 

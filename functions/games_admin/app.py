@@ -1,5 +1,7 @@
-"""Operator review of held game rewards: GET /v1/admin/held-rewards (the queue, per UTC day) and
-POST /v1/admin/held-rewards/{entry_id}/approve|reject.
+"""Operators: review of held game rewards (GET /v1/admin/held-rewards, the queue per UTC day; POST
+/v1/admin/held-rewards/{entry_id}/approve|reject) and the game catalog (POST /v1/admin/games registers a
+game and answers its secret once; PUT /v1/admin/games/{game_id} is a new version; PUT
+/v1/admin/games/{game_id}/status approves or suspends; GET /v1/admin/games/{game_id}).
 
 Normal user tokens cannot reach it: the route requires the ``ledger/admin`` scope at the JWT
 authorizer (template) and the handler checks it again (``scope``, ``scp`` or the configured group
@@ -16,11 +18,21 @@ from pydantic import Field
 
 from reward_ledger import clock
 from reward_ledger.config import StrictModel
-from reward_ledger.edge.http import entry_response, idempotency_key, json_response, make_resolver
+from reward_ledger.edge.http import (
+    REPLAYED_HEADER,
+    entry_response,
+    idempotency_key,
+    json_response,
+    make_resolver,
+)
 from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, responses
 from reward_ledger.edge.roles import operator
 from reward_ledger.errors import ValidationFailed
-from reward_ledger.games import review_held
+from reward_ledger.games import GameSpec, review_held
+from reward_ledger.games.admin import change_status, edit_game, game_view, register_game
+from reward_ledger.games.admin_replies import GameChanged, GameView, NewGame, Registration, StatusChange
+from reward_ledger.games.catalog import GAME_ID
+from reward_ledger.games.registry import MAX_VERSION
 from reward_ledger.games.review import AFTER_PATTERN as AFTER
 from reward_ledger.games.review import HeldRewards, held_rewards
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
@@ -120,6 +132,68 @@ def reject(
     key: IdempotencyKeyHeader,
 ) -> Response[str]:
     return _review(entry_id, body, "void")
+
+
+GameId = Annotated[str, Path(pattern=GAME_ID)]
+
+
+@app.post(
+    "/v1/admin/games",
+    summary="Register a third-party game (its HMAC secret is in this first answer only)",
+    responses=responses(Registration, 201, problems=[403]),
+)
+@tracer.capture_method
+def post_game(body: Annotated[NewGame, Body()], key: IdempotencyKeyHeader) -> Response[str]:
+    actor = operator(app)
+    idem = idempotency_key(app, body.model_dump(mode="json"))
+    spec = GameSpec.model_validate(body.spec_data())
+    registered = register_game(ledger(), body.game_id, spec, body.status, actor.label, idem)
+    replayed = registered.result.replayed
+    logger.info("game registered", extra={"game_id": body.game_id, "actor": actor.user, "replayed": replayed})
+    headers = {REPLAYED_HEADER: "true"} if replayed else None
+    return json_response(201, registered.reply(), headers)
+
+
+@app.put(
+    "/v1/admin/games/<game_id>",
+    summary="Edit a game: a new version (sessions opened from now on are judged by it)",
+    responses=responses(GameChanged, problems=[403, 404, 503]),
+)
+@tracer.capture_method
+def put_game(game_id: GameId, body: Annotated[GameSpec, Body()]) -> Response[str]:
+    actor = operator(app)
+    changed = edit_game(ledger(), game_id, body, actor.label)
+    logger.info("game edited", extra={"game_id": game_id, "actor": actor.user, "version": changed.version})
+    return json_response(200, changed)
+
+
+@app.put(
+    "/v1/admin/games/<game_id>/status",
+    summary="Approve (active) or suspend a game",
+    responses=responses(GameChanged, problems=[403, 404, 503]),
+)
+@tracer.capture_method
+def put_game_status(game_id: GameId, body: Annotated[StatusChange, Body()]) -> Response[str]:
+    actor = operator(app)
+    changed = change_status(ledger(), game_id, body.status, actor.label, body.note)
+    logger.info("game status", extra={"game_id": game_id, "actor": actor.user, "status": body.status})
+    return json_response(200, changed)
+
+
+@app.get(
+    "/v1/admin/games/<game_id>",
+    summary="A game's catalog entry (or one of its versions); never its secret",
+    responses=responses(GameView, problems=[403, 404]),
+)
+@tracer.capture_method
+def get_game(
+    game_id: GameId,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_VERSION, description="a version; default the current")
+    ] = None,
+) -> Response[str]:
+    operator(app)
+    return json_response(200, game_view(game_id, version))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

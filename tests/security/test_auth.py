@@ -61,7 +61,19 @@ CAMPAIGN_SPEC = {
     "trigger": {"event": "payment.completed"},
     "effect": {"kind": "cash", "amount": 1},
 }
+GAME_SPEC = {
+    "title": "Tap tap",
+    "title_zh": "点点",
+    "max_score": 100,
+    "max_score_per_second": 10,
+    "min_duration_ms": 1000,
+    "max_duration_ms": 60000,
+    "rewards": [{"min_score": 0, "fen": 1}],
+}
 BODIES: dict[str, Any] = {
+    "/v1/admin/games": {"game_id": "tap-tap", **GAME_SPEC},
+    "/v1/admin/games/{game_id}": GAME_SPEC,
+    "/v1/admin/games/{game_id}/status": {"status": "suspended"},
     "/v1/stories/{story_id}/choices": {"chapter": 1, "choice_id": "postcard"},
     "/v1/purse/releases": {"amount": 1},
     "/v1/games/sessions/{session_id}/result": {"score": 1, "duration_ms": 1000, "signature": "0" * 64},

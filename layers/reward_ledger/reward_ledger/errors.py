@@ -57,6 +57,10 @@ class NotFound(LedgerError):
     status = 404
 
 
+class GameSuspended(NotFound):
+    """An operator suspended the game: users see it as absent from the catalog (``GET /v1/games``)."""
+
+
 class IdempotencyConflict(LedgerError):
     """The idempotency key was already used with a different request body."""
 

@@ -28,6 +28,10 @@ def sweeper() -> Sweeper:
 def new_environment() -> None:
     """Forget this environment's ledger and sweeper, as a new execution environment would start (the
     in-process tests start one per test, so no memo outlives its test)."""
+    from reward_ledger.games import live, sessions  # only tests call this: no feature import at cold start
+
     ledger.cache_clear()
     sweeper.cache_clear()
     cap_zones.forget_known()
+    live.forget()
+    sessions.forget_secrets()

@@ -1,9 +1,12 @@
 """Cash-reward mini-games and withdrawals: catalog, sessions, rewards, anti-fraud, withdrawals.
 
-Rules and decisions: docs/games.md. Numbers: data/games.toml.
+Rules and decisions: docs/games.md. Numbers: data/games.toml. The catalog is data in the ledger table
+(``registry``: operators' writes; ``live``: the hot path's cached reads; ``seed``: the file's games).
 """
 
-from reward_ledger.games.catalog import Game, config, game, games
+from reward_ledger.games.catalog import Game, GameSpec, config
+from reward_ledger.games.live import active_games as games
+from reward_ledger.games.live import current as game
 from reward_ledger.games.rewards import (
     ResultInput,
     fund_budget,
@@ -20,6 +23,7 @@ from reward_ledger.games.withdrawals import (
 
 __all__ = [
     "Game",
+    "GameSpec",
     "ResultInput",
     "config",
     "fund_budget",

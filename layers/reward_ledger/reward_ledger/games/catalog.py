@@ -1,47 +1,80 @@
-"""The game catalog and every game number, loaded from ``data/games.toml``.
+"""What a game is (its validated spec) and every games number, loaded from ``data/games.toml``.
 
-Sponsors boosting a game are merchants' ``game.result`` campaigns (``reward_ledger.campaigns``), not
-game settings."""
+The catalog itself lives in the ledger table (``games.registry``: operators register, edit and suspend
+games without a redeploy; ``games.live`` reads it on the hot path); the ``[[games]]`` of the file are
+seed data, loaded once (``games.seed``). Sponsors boosting a game are merchants' ``game.result``
+campaigns (``reward_ledger.campaigns``), not game settings."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
-from reward_ledger.config import StrictModel, load_model
-from reward_ledger.errors import NotFound
+from reward_ledger.config import StrictModel, WholeInt, load_model
 from reward_ledger.ledger import Account
 
 GAME_ID = r"^[a-z][a-z0-9-]{0,31}$"
 _GAME_ID = re.compile(GAME_ID)
+#: where every game's HMAC secret lives in SSM (``<prefix><game_id>/secret``); the only path the games
+#: functions may read and the registering one may write (template.yaml)
+SECRET_PREFIX = "/reward-ledger/games/"  # noqa: S105 - a parameter path, not a secret
+SECRET_PARAMETER = r"^/reward-ledger/games/[a-z][a-z0-9-]{0,31}/secret$"  # noqa: S105 - a name pattern
+MAX_REWARD_ROWS = 20
+MAX_REWARD_FEN = 10_000  # one result never earns more than 100.00 CNY before the daily cap clamps it
+MAX_SCORE = 10**9  # the result route's own bound on a score
+MAX_DURATION_MS = 24 * 3_600_000  # the result route's own bound on a duration
+MAX_TITLE = 80
+GameStatus = Literal["active", "suspended"]
 
 
 class RewardRow(StrictModel):
-    min_score: NonNegativeInt
-    fen: NonNegativeInt
+    min_score: WholeInt = Field(ge=0, le=MAX_SCORE)
+    fen: WholeInt = Field(ge=0, le=MAX_REWARD_FEN)
 
 
-class Game(StrictModel):
-    game_id: str = Field(pattern=GAME_ID)
-    title: str
-    title_zh: str
-    max_score: PositiveInt
-    max_score_per_second: PositiveInt
-    min_duration_ms: PositiveInt
-    max_duration_ms: PositiveInt
-    secret_parameter: str = Field(pattern=r"^/[A-Za-z0-9_./-]+$")
-    rewards: list[RewardRow] = Field(min_length=1)
+class GameSpec(StrictModel):
+    """What an operator registers and every version keeps: title, reward table, plausibility limits."""
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE, examples=["Sliding puzzle"])
+    title_zh: str = Field(min_length=1, max_length=MAX_TITLE, examples=["拼图"])
+    max_score: WholeInt = Field(ge=1, le=MAX_SCORE, description="a higher score is suspect (held)")
+    max_score_per_second: WholeInt = Field(ge=1, le=MAX_SCORE, description="a faster score is suspect")
+    min_duration_ms: WholeInt = Field(ge=1, le=MAX_DURATION_MS, description="a shorter game is suspect")
+    max_duration_ms: WholeInt = Field(ge=1, le=MAX_DURATION_MS, description="a longer game is suspect")
+    rewards: list[RewardRow] = Field(
+        min_length=1,
+        max_length=MAX_REWARD_ROWS,
+        description="the highest row whose min_score the score reaches pays its fen; rows start at 0",
+    )
 
     @model_validator(mode="after")
-    def _table_is_ordered(self) -> Game:
+    def _table_is_ordered(self) -> GameSpec:
         scores = [row.min_score for row in self.rewards]
         if scores != sorted(set(scores)) or scores[0] != 0:
-            raise ValueError(f"{self.game_id}: reward rows must start at 0 and increase")
+            raise ValueError("rewards: rows must start at 0 (min_score) and increase")
         if self.min_duration_ms > self.max_duration_ms:
-            raise ValueError(f"{self.game_id}: min_duration_ms above max_duration_ms")
+            raise ValueError("min_duration_ms is above max_duration_ms")
         return self
+
+    def spec_data(self) -> dict[str, Any]:
+        """The spec alone (what a version row keeps), as JSON."""
+        return self.model_dump(mode="json", include=set(GameSpec.model_fields))
+
+
+class Game(GameSpec):
+    """A catalog entry as the hot path judges it: one version of a game's spec, its status and secret.
+
+    ``secret_version`` pins the SSM parameter version a registered game's secret was written as; seeded
+    games (``data/games.toml``) name a parameter provisioned out of band and read its latest value."""
+
+    game_id: str = Field(pattern=GAME_ID)
+    secret_parameter: str = Field(pattern=SECRET_PARAMETER)
+    version: WholeInt = Field(default=1, ge=1)
+    status: GameStatus = "active"
+    secret_version: WholeInt | None = None
 
     def reward_for(self, score: int) -> int:
         """Base reward (fen) of ``score``: the highest row whose ``min_score`` it reaches."""
@@ -103,17 +136,6 @@ class GamesConfig(StrictModel):
 @cache
 def config() -> GamesConfig:
     return load_model("games", GamesConfig)
-
-
-def games() -> list[Game]:
-    return list(config().games)
-
-
-def game(game_id: str) -> Game:
-    for candidate in config().games:
-        if candidate.game_id == game_id:
-            return candidate
-    raise NotFound(f"no game {game_id!r}")
 
 
 def is_game_id(text: str) -> bool:

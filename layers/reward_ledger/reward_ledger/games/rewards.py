@@ -15,6 +15,10 @@ old image (``ALL_OLD``) tells what was earned and played today, and the result i
 remainder (a bounded number of attempts, concurrent results of the same user may race). Other refusals
 also come back as old images and turn into another attempt: a failed rate/device/duration condition
 makes the result held.
+
+The result is judged (plausibility, reward table) by the catalog version its session was opened under,
+which the session id names; a game suspended since still pays the sessions it opened before (they were
+issued while it was approved and expire within ``session_ttl_seconds``).
 """
 
 from __future__ import annotations
@@ -145,9 +149,8 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
     settings = config().rewards
     now = clock.now()
     day = clock.local_day(now, result.tz).isoformat()
-    requested = found.reward_for(result.score)
     reminder_ms = settings.daily_reminder_minutes * 60_000
-    plan = _Plan(reasons=implausible(found, result.score, result.duration_ms))
+    plan = _Plan()
     if not result.device_id and config().antifraud.hold_without_device:
         plan.reasons.append("no-device")
     if result.duration_ms > reminder_ms:
@@ -155,6 +158,8 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
     cash = cash_account(result.user_id)
     eid = idem.entry_id
     for _ in range(MAX_ATTEMPTS):
+        requested = found.reward_for(result.score)
+        reasons = implausible(found, result.score, result.duration_ms) + plan.reasons
         granted = requested if plan.remaining is None else min(requested, plan.remaining)
         if requested > 0 and granted <= 0:
             raise DailyCapReached(f"the daily cap of {settings.daily_cap} fen is reached; come back tomorrow")
@@ -175,7 +180,7 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
         ]
         if result.device_id and plan.check_device:
             guards.append(device_guard(result.device_id, result.user_id))
-        held = bool(plan.reasons)
+        held = bool(reasons)
         response = {
             "entry_id": eid,
             "status": "held" if held else "credited",
@@ -191,6 +196,7 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
             "user_id": result.user_id,
             "day": day,  # the local day whose cap counter the grant was counted on (a reversal gives it back)
             "game_id": found.game_id,
+            "game_version": found.version,  # the catalog version that judged and paid it
             "level": level_of(result.session_id),
             "session_id": result.session_id,
             "score": result.score,
@@ -199,7 +205,7 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
             "requested": requested,
             "granted": granted,
             "sponsored": 0,
-            "suspect": list(plan.reasons),
+            "suspect": reasons,
         }
         review_by = now + timedelta(hours=settings.held_review_hours)
         if held:  # listed for the operators in the same transaction, unlisted by whoever resolves it
@@ -230,6 +236,7 @@ def submit_result(ledger: Ledger, result: ResultInput, idem: IdempotencyKey) -> 
         except DeviceShared:
             plan.reasons.append("shared-device")
             plan.check_device = False
+
     raise RetriesExhausted("the result could not be written; retry with the same Idempotency-Key")
 
 
