@@ -12,12 +12,11 @@ anything twice.
 import os
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from reward_ledger import clock, sweep
+from reward_ledger import aws, clock, sweep
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.runtime import sweeper
 
@@ -32,7 +31,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     job = sweep.SweepJob.parse(record.body)
     report = sweeper().sweep_bucket(job)
     if report.resume is not None:
-        sweep.enqueue(boto3.client("sqs"), os.environ["EXPIRY_QUEUE_URL"], [report.resume])
+        sweep.enqueue(aws.client("sqs"), os.environ["EXPIRY_QUEUE_URL"], [report.resume])
     metrics.add_metric(name="ExpiredItems", unit=MetricUnit.Count, value=report.expired)
     metrics.add_metric(name="SweepLagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds(clock.now()))
     if report.unknown:

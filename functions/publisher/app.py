@@ -10,11 +10,11 @@ import os
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from reward_ledger import aws
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer
 from reward_ledger.outbound.stream import publish_records
 
@@ -30,7 +30,7 @@ class PublishRefused(Exception):
 
 @cache
 def events_client() -> Any:
-    return boto3.client("events")
+    return aws.client("events")
 
 
 @logger.inject_lambda_context

@@ -10,12 +10,12 @@ import os
 from functools import cache
 from typing import Annotated, Any, Literal
 
-import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
+from reward_ledger import aws
 from reward_ledger.cap_zones import cap_zone
 from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import (
@@ -52,7 +52,7 @@ class WithdrawalAccepted(Reply):
 
 @cache
 def _sqs(region: str | None) -> Any:
-    return boto3.client("sqs", region_name=region)
+    return aws.client("sqs", region)
 
 
 def enqueue(withdrawal_id: str) -> None:

@@ -64,7 +64,7 @@ def test_tracing_in_lambda_loads_xray_and_patches_botocore_on_the_first_traced_c
     found = _probe(tracing=True)
     assert found["at_import"] is False
     assert found["loaded"] is True
-    assert "botocore" in found["patched"]
+    assert found["patched"] == ["botocore"]  # not every library the SDK finds installed
 
 
 def test_disabled_tracing_never_imports_the_xray_sdk() -> None:

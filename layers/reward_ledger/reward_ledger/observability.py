@@ -6,6 +6,11 @@ Handlers import their observability from here, so what a cold start pays is deci
   the first traced call, not at import (Powertools' own provider costs ~140 ms of import). Traces are
   the same: the handler's subsegment opens before any AWS call, so every DynamoDB/SQS call is patched
   by the time it is made. With tracing disabled (tests, the local stack) the SDK is never imported.
+* Only botocore is patched (:data:`PATCHED_MODULES`), not everything the SDK knows: every call this
+  code makes out of the process is an AWS call through botocore (PynamoDB's included), and
+  ``patch_all()`` imports each supported library it finds installed (httpx, requests, sqlite3, ...)
+  to patch it, which cost more than the rest of the first call together and made the cold path
+  depend on what else was installed.
 * :func:`count_entry` and :func:`count_refusal` emit one EMF line each (``single_metric``) for the
   dashboard: entries committed by kind, campaign budget spent, refusals by problem type. They need no
   handler to flush them, and they print nothing when metrics are disabled.
@@ -28,6 +33,8 @@ from aws_lambda_powertools.tracing.tracer import Tracer as _PowertoolsTracer
 __all__ = ["LazyXRayProvider", "Logger", "MetricUnit", "Metrics", "Tracer", "correlation_paths"]
 
 NAMESPACE_DEFAULT = "RewardLedger"  # the template's POWERTOOLS_METRICS_NAMESPACE
+# what the X-Ray SDK patches: every AWS call (boto3's and PynamoDB's) goes through botocore
+PATCHED_MODULES = ("botocore",)
 
 
 class _NoSegment:
@@ -52,10 +59,10 @@ class LazyXRayProvider(BaseProvider):
 
     def recorder(self) -> Any:
         if self._recorder is None:
-            from aws_xray_sdk.core import patch_all, xray_recorder
+            from aws_xray_sdk.core import patch, xray_recorder
 
             xray_recorder.configure(streaming_threshold=0)  # as Powertools does: one subsegment per send
-            patch_all()  # what Powertools' auto_patch does at import
+            patch(PATCHED_MODULES)  # Powertools' auto_patch at import, narrowed to what this code calls
             self._recorder = xray_recorder
         return self._recorder
 

@@ -29,9 +29,12 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from reward_ledger import aws
 from reward_ledger.ledger.table import LedgerModel
 
 DEFAULT_TABLE = "LedgerTable"
+# every model of the table (its Meta comes from here) loads botocore's JSON data once: see reward_ledger.aws
+aws.share_with_pynamodb()
 
 
 def _region() -> str:
