@@ -112,7 +112,7 @@ def post_exchange(body: ExchangeBody, key: IdempotencyKeyHeader) -> Response[str
     idem = idempotency_key(app, body.model_dump())
 
     def offer() -> tuple[int, Instance]:
-        return shop.exchanged_coupon(body.merchant_id, body.campaign_id, user, clock.now())
+        return shop.exchanged_coupon(ledger(), body.merchant_id, body.campaign_id, user, clock.now())
 
     result = loyalty.exchange(ledger(), body.merchant_id, user, idem, offer)
     if not result.replayed:

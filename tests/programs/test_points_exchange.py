@@ -18,9 +18,10 @@ CAMPAIGNS = "/v1/merchants/{merchant_id}/campaigns"
 EXCHANGE = "/v1/me/loyalty/coupons"
 
 
-def campaign(cid: str, trigger: dict[str, Any], budget: int | None) -> None:
+def campaign(cid: str, trigger: dict[str, Any], budget: int | None, **extra: Any) -> None:
     merchants = Caller("MerchantsFunction")
-    spec = {
+    spec: dict[str, Any] = {
+        **extra,
         "campaign_id": cid,
         "name": "A coffee for points",
         "trigger": trigger,
@@ -105,3 +106,23 @@ def test_points_buy_a_campaigns_coupon_in_one_entry_refused_by_name_otherwise(
     )
     assert status == 201, body  # the exchanged coupon is a campaign's coupon like any
     assert ledger.balance(accounts.settled("m1")) == 500
+
+
+def test_a_tier_gated_campaign_sells_its_coupon_for_points_to_its_tiers_only(
+    loyalty_api: Caller, ledger: Ledger
+) -> None:
+    """The campaign's audience gates an exchange as it gates an award: points do not buy past a tier."""
+    register("m1", prepaid=10_000)
+    set_program(loyalty_api, "m1", points_valid_days=365)  # silver from 100 points, gold from 500
+    campaign(
+        "gold-only", {"event": "points.exchange", "points": 100}, budget=1_000, audience={"tiers": ["gold"]}
+    )
+    clock.set_now(T0)
+    pay("ann", 30_000, "p1", "m1")  # 300 points: silver
+    pay("ben", 60_000, "p2", "m1")  # 600 points: gold
+    status, body = exchange(loyalty_api, "ann", "gold-only", "a1")
+    assert (status, body["type"]) == (422, "outside-audience")
+    assert lots_left("ann") == [300] and ledger.balance(accounts.budget("gold-only")) == 1_000
+    status, body = exchange(loyalty_api, "ben", "gold-only", "b1")
+    assert status == 201, body
+    assert body["points"] == 500

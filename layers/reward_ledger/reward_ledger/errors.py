@@ -222,6 +222,14 @@ class CampaignNotActive(LedgerError):
     status = 422
 
 
+class OutsideAudience(LedgerError):
+    """The campaign is for members of some tiers only (its ``audience``), and the caller is in none."""
+
+    slug = "outside-audience"
+    title = "Not in the campaign's audience"
+    status = 422
+
+
 class BudgetSpent(LedgerError):
     """The campaign's budget cannot reserve the value of one more coupon."""
 

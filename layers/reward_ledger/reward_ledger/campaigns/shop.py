@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from reward_ledger import clock
+from reward_ledger import clock, points
 from reward_ledger.campaigns import accounts, vouchers
 from reward_ledger.campaigns.lifecycle import spec_of
 from reward_ledger.campaigns.models import ACTIVE_PK, ActiveCampaign
@@ -24,7 +24,8 @@ from reward_ledger.campaigns.spec import (
     SeedsPurchaseTrigger,
 )
 from reward_ledger.coupon_instance import Instance
-from reward_ledger.errors import CampaignNotActive, OutOfStock
+from reward_ledger.errors import CampaignNotActive, OutOfStock, OutsideAudience
+from reward_ledger.ledger import Ledger
 
 PURCHASE_TRIGGER = "seeds.purchase"
 
@@ -53,9 +54,13 @@ def _instance(row: ActiveCampaign, effect: CouponEffect, user_id: str, now: date
     return Instance(legs=[leg], guards=guards, view=view, funded_by=accounts.budget(campaign_id))
 
 
-def exchanged_coupon(merchant_id: str, campaign_id: str, user_id: str, now: datetime) -> tuple[int, Instance]:
+def exchanged_coupon(
+    ledger: Ledger, merchant_id: str, campaign_id: str, user_id: str, now: datetime
+) -> tuple[int, Instance]:
     """The price in points and the coupon instance one exchange of ``campaign_id``'s coupon issues;
-    422 ``campaign-not-active`` unless the merchant's campaign runs now and sells its coupon for points."""
+    422 ``campaign-not-active`` unless the merchant's campaign runs now and sells its coupon for points,
+    422 ``outside-audience`` when the campaign is for some tiers only and the member is in none (the
+    same gate an award applies: points do not buy past a tier)."""
     try:
         row = ActiveCampaign.get(ACTIVE_PK, f"{merchant_id}#{campaign_id}", consistent_read=True)
     except ActiveCampaign.DoesNotExist:
@@ -66,4 +71,7 @@ def exchanged_coupon(merchant_id: str, campaign_id: str, user_id: str, now: date
         raise CampaignNotActive(f"campaign {campaign_id!r} sells no coupon for points")
     if not spec.runs_at(now):
         raise CampaignNotActive(f"campaign {campaign_id!r} does not run now")
+    tiers = spec.audience.tiers if spec.audience else None
+    if tiers and points.user_tier(ledger, merchant_id, user_id, now) not in tiers:
+        raise OutsideAudience(f"campaign {campaign_id!r} is for the tiers {sorted(tiers)} only")
     return trigger.points, _instance(row, effect, user_id, now)
