@@ -7,7 +7,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from reward_ledger.cap_zones import cap_zone
+from reward_ledger import clock
+from reward_ledger.cap_zones import cap_zone, first_use
 from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import (
     REPLAYED_HEADER,
@@ -23,6 +24,7 @@ from reward_ledger.games import ResultInput, games, open_session, submit_result
 from reward_ledger.games.catalog import GAME_ID
 from reward_ledger.games.sessions import MAX_LEVEL, SESSION_ID_PATTERN
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
+from reward_ledger.rate_limits import AlsoRefused
 from reward_ledger.runtime import ledger
 
 logger = Logger()
@@ -120,8 +122,19 @@ def post_session(
 ) -> Response[str]:
     user = caller_id(app)
     idem = idempotency_key(app, body.model_dump())
-    cap_zone(user, user_zone(app))  # recorded on first use: the result's cap day follows the record
-    opened = open_session(user, game_id, idem, level=body.level)
+    # the zone is recorded on first use, inside the session's own transaction (the result's cap day
+    # follows the record, and the result stays one round trip); a record that disagrees is settled first
+    recording = first_use(user, user_zone(app))
+    try:
+        opened = open_session(
+            user, game_id, idem, level=body.level, also=recording.add_to if recording else None
+        )
+    except AlsoRefused:
+        cap_zone(user, user_zone(app))
+        opened = open_session(user, game_id, idem, level=body.level)
+    else:
+        if recording and not opened.replayed:
+            recording.remember(clock.now())
     metrics.add_metric("GameSessionsOpened", MetricUnit.Count, 0 if opened.replayed else 1)
     headers = {REPLAYED_HEADER: "true"} if opened.replayed else None
     return json_response(201, SessionOpened.model_validate(opened.body()), headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,45 @@ def test_an_accepted_result_and_a_withdrawal_are_one_dynamodb_call_each(
         )
     assert status == 202
     assert dict(CALLS.calls) == {"TransactWriteItems": 1}
+
+
+def _open(games_api: Api, claims: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    status, body, _ = games_api.call(
+        "POST",
+        "/v1/games/puzzle/sessions",
+        route="/v1/games/{game_id}/sessions",
+        path_parameters={"game_id": "puzzle"},
+        body={},
+        headers={"Idempotency-Key": key("open")},
+        claims=claims,
+    )
+    return status, body
+
+
+def test_a_new_users_session_records_the_zone_in_its_own_transaction(games_api: Api) -> None:
+    """The cap zone is recorded on first use inside the session's transaction: one round trip for a
+    user no environment has seen, and none more for the result that follows."""
+    from reward_ledger import cap_zones
+
+    _open(games_api, {"sub": "warm-up"})  # the catalog's per-process cache is filled once
+    with CALLS.measure():
+        status, _ = _open(games_api, {"sub": "newcomer", "zoneinfo": "Europe/Paris"})
+    assert status == 201
+    assert dict(CALLS.calls) == {"TransactWriteItems": 1}
+    cap_zones.forget_known()  # another environment reads the record the transaction wrote
+    assert cap_zones.cap_zone("newcomer", None) == "Europe/Paris"
+
+
+def test_a_claim_that_disagrees_with_the_record_is_settled_and_the_session_still_opens(
+    games_api: Api,
+) -> None:
+    """A record holding another zone fails the in-transaction condition: the open reads the record,
+    schedules the new claim for the end of the recorded day (never at once) and opens the session."""
+    from reward_ledger import cap_zones
+
+    assert _open(games_api, {"sub": "traveller", "zoneinfo": "Asia/Shanghai"})[0] == 201
+    cap_zones.forget_known()
+    status, body = _open(games_api, {"sub": "traveller", "zoneinfo": "Etc/GMT+12"})
+    assert status == 201, body
+    record = cap_zones.CapZone.get("CAPZONE#traveller", cap_zones.CAP_ZONE_SK)
+    assert (record.zone, record.next_zone) == ("Asia/Shanghai", "Etc/GMT+12")

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
+from pynamodb.transactions import TransactWrite
 
 from reward_ledger import clock
 from reward_ledger.config import ledger_settings
@@ -121,3 +122,38 @@ def _settle(user_id: str, claimed: str | None, now: datetime) -> CapZone:
     if changed:
         record.save()
     return record
+
+
+@dataclass(frozen=True, slots=True)
+class FirstUse:
+    """Recording the zone inside the caller's own transaction (one round trip instead of a read and a
+    write first): the record is created with ``zone`` or found holding exactly ``zone`` with no change
+    scheduled; anything else fails the condition, and the caller settles it with :func:`cap_zone`."""
+
+    user_id: str
+    zone: str
+
+    def add_to(self, tx: TransactWrite) -> None:
+        item = CapZone(pk=f"CAPZONE#{self.user_id}", sk=CAP_ZONE_SK)
+        tx.update(
+            item,
+            actions=[CapZone.zone.set(CapZone.zone | self.zone)],
+            condition=CapZone.pk.does_not_exist()
+            | ((CapZone.zone == self.zone) & CapZone.next_zone.does_not_exist()),
+        )
+
+    def remember(self, now: datetime) -> None:
+        """The transaction held: the zone stands until the recorded local day ends."""
+        until = clock.next_local_midnight(now, self.zone)
+        _known.keep(_KNOWN, self.user_id, _Known(self.zone, until, None))
+
+
+def first_use(user_id: str, claimed: str | None, now: datetime | None = None) -> FirstUse | None:
+    """``None`` when this environment knows the recorded zone agrees with ``claimed`` (nothing to write);
+    else the zone to record in the caller's transaction (the claim, or the default without one)."""
+    now = now or clock.now()
+    claimed = _valid(claimed)
+    known: _Known | None = _known.kept(_KNOWN, user_id)
+    if known and now < known.valid_until and claimed in (None, known.zone, known.next_zone):
+        return None
+    return FirstUse(user_id, claimed or ledger_settings().time.default_timezone)

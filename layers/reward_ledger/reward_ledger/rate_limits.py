@@ -84,11 +84,21 @@ class RateCharge:
         )
 
 
-def write_charged(charge: RateCharge, write: Callable[[TransactWrite], None]) -> bool:
-    """``write`` (one conditional action) and ``charge`` in one transaction.
+class AlsoRefused(Exception):
+    """The ``also`` action's own condition failed: nothing of the transaction was written."""
+
+
+def write_charged(
+    charge: RateCharge,
+    write: Callable[[TransactWrite], None],
+    also: Callable[[TransactWrite], None] | None = None,
+) -> bool:
+    """``write`` (one conditional action), ``charge`` and ``also`` (one more conditional action, if
+    any) in one transaction.
 
     True when written; False when ``write``'s own condition failed (a replay: nothing counted);
-    ``RateLimited`` when the window is full (nothing written).
+    ``RateLimited`` when the window is full; ``AlsoRefused`` when ``also``'s condition failed (nothing
+    written in either case).
     """
     # the table's shared connection: a Connection built here would build a botocore client per request
     connection = RateWindow._get_connection().connection
@@ -96,11 +106,15 @@ def write_charged(charge: RateCharge, write: Callable[[TransactWrite], None]) ->
         with TransactWrite(connection=connection) as transaction:
             write(transaction)
             charge.add_to(transaction)
+            if also is not None:
+                also(transaction)
     except TransactWriteError as exc:
         codes = [getattr(reason, "code", None) for reason in exc.cancellation_reasons or []]
         if codes and codes[0] == "ConditionalCheckFailed":
             return False
         if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
             raise charge.refused() from exc
+        if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+            raise AlsoRefused from exc
         raise
     return True

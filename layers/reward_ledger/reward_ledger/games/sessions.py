@@ -15,7 +15,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -23,6 +23,7 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
 
 from reward_ledger import clock
 from reward_ledger.errors import AlreadyDone, Expired, Forbidden, GameSuspended, LedgerError, NotFound
@@ -116,7 +117,13 @@ def game_of(session_id: str) -> Game:
         raise NotFound("no such session") from None
 
 
-def open_session(user_id: str, game_id: str, idem: IdempotencyKey, level: int | None = None) -> OpenedSession:
+def open_session(
+    user_id: str,
+    game_id: str,
+    idem: IdempotencyKey,
+    level: int | None = None,
+    also: Callable[[TransactWrite], None] | None = None,
+) -> OpenedSession:
     """Issue a session (one PutItem), optionally for a ``level``. The id derives from the idempotency
     key, so a retry replays it. A suspended game opens none (404: it is not in the catalog users see)."""
     found = current(game_id)
@@ -141,7 +148,7 @@ def open_session(user_id: str, game_id: str, idem: IdempotencyKey, level: int | 
     )
     # the session and the user's opening-rate counter in one transaction (rate_limits.py)
     charge = RateCharge("game_sessions", user_id, now)
-    if not write_charged(charge, lambda tx: tx.save(item, condition=GameSession.pk.does_not_exist())):
+    if not write_charged(charge, lambda tx: tx.save(item, condition=GameSession.pk.does_not_exist()), also):
         try:
             first = GameSession.get(session_key(session_id), "SESSION", consistent_read=True)
         except DoesNotExist:  # pragma: no cover - the condition said it exists
