@@ -32,7 +32,7 @@ from infra.handlers import invoke
 from infra.template import create_tables
 from reward_ledger import clock, runtime
 from reward_ledger.games.seed import seed_games
-from reward_ledger.ledger import Ledger
+from reward_ledger.ledger import Ledger, reconcile
 from reward_ledger.wiring import PRODUCT
 
 
@@ -59,6 +59,10 @@ def aws() -> Iterator[None]:
         yield
 
 
+# entries every test environment starts with: the game catalog's seed (one entry, moving no money)
+SEED_ENTRIES = 1
+
+
 @pytest.fixture
 def ledger_table(aws: None) -> Iterator[str]:
     """The template's LedgerTable, created under moto from template.yaml, with every model bound to it."""
@@ -67,6 +71,7 @@ def ledger_table(aws: None) -> Iterator[str]:
     PRODUCT.bind_table(names["LedgerTable"])
     runtime.new_environment()  # each test is a new execution environment: a new ledger, a new memo
     seed_games(PRODUCT.ledger())  # the game catalog is data in the table, seeded as a deploy seeds it
+    assert reconcile().entries == SEED_ENTRIES
     yield names["LedgerTable"]
     clock.set_now(None)
 

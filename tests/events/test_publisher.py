@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from infra.streams import StreamSource
 from reward_ledger.ledger.models import EntryItem
 from reward_ledger.outbound import publish, schema
-from tests.conftest import Api, fund
+from tests.conftest import SEED_ENTRIES, Api, fund
 from tests.events.conftest import Consumer
 
 CHOICE = "/v1/stories/{story_id}/choices"
@@ -75,7 +75,7 @@ def test_a_refused_request_publishes_nothing(consumer: Consumer, stream: StreamS
     assert choose("c1")[1]["type"] == "insufficient-funds"
     assert choose("c2", 3, "taxi")[1]["type"] == "chapter-mismatch"
     assert stream.pump() == 0  # a cancelled transaction leaves no stream record at all
-    assert len(consumer.drain(schema.ENTRY_COMMITTED)) == before == 1
+    assert len(consumer.drain(schema.ENTRY_COMMITTED)) == before == SEED_ENTRIES + 1  # the seed, the funding
 
 
 def test_a_batch_retried_after_a_partial_failure_repeats_only_what_consumers_drop_by_id(
