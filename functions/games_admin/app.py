@@ -8,7 +8,6 @@ authorizer (template) and the handler checks it again (``scope``, ``scp`` or the
 claim, read by ``edge/identity.token_scopes``). The resolving entry records the operator (``actor``) and the note: the audit trail.
 """
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -16,8 +15,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from reward_ledger import clock
-from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import (
     REPLAYED_HEADER,
     entry_response,
@@ -26,14 +23,13 @@ from reward_ledger.edge.http import (
     make_resolver,
 )
 from reward_ledger.edge.openapi import IdempotencyKeyHeader, Reply, responses
+from reward_ledger.edge.review import HeldAfter, HeldDay, Review, held_day
 from reward_ledger.edge.roles import operator
-from reward_ledger.errors import ValidationFailed
 from reward_ledger.games import GameSpec, review_held
 from reward_ledger.games.admin import change_status, edit_game, game_view, register_game
 from reward_ledger.games.admin_replies import GameChanged, GameView, NewGame, Registration, StatusChange
 from reward_ledger.games.catalog import GAME_ID
 from reward_ledger.games.registry import MAX_VERSION
-from reward_ledger.games.review import AFTER_PATTERN as AFTER
 from reward_ledger.games.review import HeldRewards, held_rewards
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
@@ -44,25 +40,11 @@ tracer = Tracer()
 app = make_resolver()
 
 
-class Review(StrictModel):
-    note: str = Field(default="", max_length=500, description="the operator's reason, kept in the entry")
-
-
 class Reviewed(Reply):
     """The held reward was paid (approve) or returned to its budgets (reject)."""
 
     entry_id: str = Field(description="the held entry", examples=["k7q2m4x9a1b3c5d7e9f0"])
     state: Literal["posted", "voided"] = Field(description="posted: paid to the user; voided: returned")
-
-
-DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ValidationFailed(f"day must be a date YYYY-MM-DD, got {text!r}") from exc
 
 
 def operator_id() -> str:
@@ -88,21 +70,9 @@ def _review(entry_id: str, body: Review, action: Literal["post", "void"]) -> Res
     responses=responses(HeldRewards, problems=[403]),
 )
 @tracer.capture_method
-def list_held(
-    day: Annotated[
-        str | None,
-        Query(
-            pattern=DAY,
-            description="UTC day YYYY-MM-DD the rewards were held; default today",
-            json_schema_extra={"format": "date"},
-        ),
-    ] = None,
-    after: Annotated[
-        str | None, Query(pattern=AFTER, max_length=120, description="`next` of the previous page")
-    ] = None,
-) -> Response[str]:
+def list_held(day: HeldDay = None, after: HeldAfter = None) -> Response[str]:
     operator_id()
-    held = held_rewards(_day(day) if day is not None else clock.now().date(), after=after)
+    held = held_rewards(held_day(day), after=after)
     return json_response(200, held)
 
 

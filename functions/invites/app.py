@@ -3,15 +3,14 @@ platform campaign paid at the invitee's first qualifying payment (ProgramEventsF
 review held invitees (``/v1/admin/held-invites``: the ``ledger/admin`` scope at the JWT authorizer, and
 checked again here)."""
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from reward_ledger import clock, invites
+from reward_ledger import invites
 from reward_ledger.config import StrictModel
 from reward_ledger.edge.http import (
     caller_id,
@@ -22,9 +21,8 @@ from reward_ledger.edge.http import (
     user_zone,
 )
 from reward_ledger.edge.openapi import DeviceIdHeader, IdempotencyKeyHeader, Reply, link, responses
+from reward_ledger.edge.review import HeldAfter, HeldDay, Review, held_day
 from reward_ledger.edge.roles import operator
-from reward_ledger.errors import ValidationFailed
-from reward_ledger.invites.review import AFTER_PATTERN
 from reward_ledger.observability import Logger, Metrics, MetricUnit, Tracer, correlation_paths
 from reward_ledger.runtime import ledger
 from reward_ledger.users import USER_ID_PATTERN
@@ -98,10 +96,6 @@ def post_accept(
     return entry_response(result, Accepted)
 
 
-class InviteReview(StrictModel):
-    note: str = Field(default="", max_length=500, description="the operator's reason, kept in the entry")
-
-
 class InviteReviewed(Reply):
     """approve: the invitee's next qualifying payment pays the inviter; reject: no reward, ever."""
 
@@ -110,7 +104,6 @@ class InviteReviewed(Reply):
     status: Literal["accepted", "rejected"]
 
 
-DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 Invitee = Annotated[str, Path(pattern=USER_ID_PATTERN, description="the held invitee (as listed)")]
 
 
@@ -120,28 +113,12 @@ Invitee = Annotated[str, Path(pattern=USER_ID_PATTERN, description="the held inv
     responses=responses(invites.HeldInvites, problems=[403]),
 )
 @tracer.capture_method
-def list_held(
-    day: Annotated[
-        str | None,
-        Query(
-            pattern=DAY,
-            description="UTC day YYYY-MM-DD held; default today",
-            json_schema_extra={"format": "date"},
-        ),
-    ] = None,
-    after: Annotated[
-        str | None, Query(pattern=AFTER_PATTERN, max_length=120, description="`next` of the previous page")
-    ] = None,
-) -> Response[str]:
+def list_held(day: HeldDay = None, after: HeldAfter = None) -> Response[str]:
     operator(app)
-    try:
-        held_day = date.fromisoformat(day) if day is not None else clock.now().date()
-    except ValueError as exc:
-        raise ValidationFailed(f"day must be a date YYYY-MM-DD, got {day!r}") from exc
-    return json_response(200, invites.held_invites(held_day, after=after))
+    return json_response(200, invites.held_invites(held_day(day), after=after))
 
 
-def _review(invitee: str, body: InviteReview, action: Literal["approve", "reject"]) -> Response[str]:
+def _review(invitee: str, body: Review, action: Literal["approve", "reject"]) -> Response[str]:
     actor = operator(app).user
     idem = idempotency_key(app, body.model_dump())
     result = invites.review(ledger(), invitee, action, f"operator:{actor}", body.note, idem)
@@ -157,9 +134,7 @@ def _review(invitee: str, body: InviteReview, action: Literal["approve", "reject
     responses=responses(InviteReviewed, 201, problems=[403, 404]),
 )
 @tracer.capture_method
-def approve(
-    invitee: Invitee, body: Annotated[InviteReview, Body()], key: IdempotencyKeyHeader
-) -> Response[str]:
+def approve(invitee: Invitee, body: Annotated[Review, Body()], key: IdempotencyKeyHeader) -> Response[str]:
     return _review(invitee, body, "approve")
 
 
@@ -169,9 +144,7 @@ def approve(
     responses=responses(InviteReviewed, 201, problems=[403, 404]),
 )
 @tracer.capture_method
-def reject(
-    invitee: Invitee, body: Annotated[InviteReview, Body()], key: IdempotencyKeyHeader
-) -> Response[str]:
+def reject(invitee: Invitee, body: Annotated[Review, Body()], key: IdempotencyKeyHeader) -> Response[str]:
     return _review(invitee, body, "reject")
 
 
