@@ -70,6 +70,19 @@ def _valid(name: str | None) -> str | None:
     return name
 
 
+def _pk(user_id: str) -> str:
+    return f"CAPZONE#{user_id}"
+
+
+def _agreeing(user_id: str, claimed: str | None, now: datetime) -> str | None:
+    """The zone this environment remembers for ``user_id`` if it still stands now and ``claimed`` (a
+    valid zone or None) agrees with it (the zone itself or its scheduled successor); else None."""
+    known: _Known | None = _known.kept(_KNOWN, user_id)
+    if known and now < known.valid_until and claimed in (None, known.zone, known.next_zone):
+        return known.zone
+    return None
+
+
 def forget_known() -> None:
     """Drop what this process remembers (tests that move the clock backwards)."""
     _known.clear()
@@ -79,9 +92,9 @@ def cap_zone(user_id: str, claimed: str | None, now: datetime | None = None) -> 
     """The zone ``user_id``'s caps count days in now; a new valid ``claimed`` zone is scheduled."""
     now = now or clock.now()
     claimed = _valid(claimed)
-    known: _Known | None = _known.kept(_KNOWN, user_id)
-    if known and now < known.valid_until and claimed in (None, known.zone, known.next_zone):
-        return known.zone
+    known = _agreeing(user_id, claimed, now)
+    if known:
+        return known
     record = _settle(user_id, claimed, now)
     until = clock.next_local_midnight(now, record.zone)
     if record.next_from:
@@ -92,7 +105,7 @@ def cap_zone(user_id: str, claimed: str | None, now: datetime | None = None) -> 
 
 def _settle(user_id: str, claimed: str | None, now: datetime) -> CapZone:
     """Read the record; create it, apply a due change or schedule a new one (one write at most)."""
-    pk = f"CAPZONE#{user_id}"
+    pk = _pk(user_id)
     try:
         record = CapZone.get(pk, CAP_ZONE_SK)
     except CapZone.DoesNotExist:
@@ -134,7 +147,7 @@ class FirstUse:
     zone: str
 
     def add_to(self, tx: TransactWrite) -> None:
-        item = CapZone(pk=f"CAPZONE#{self.user_id}", sk=CAP_ZONE_SK)
+        item = CapZone(pk=_pk(self.user_id), sk=CAP_ZONE_SK)
         tx.update(
             item,
             actions=[CapZone.zone.set(CapZone.zone | self.zone)],
@@ -151,9 +164,7 @@ class FirstUse:
 def first_use(user_id: str, claimed: str | None, now: datetime | None = None) -> FirstUse | None:
     """``None`` when this environment knows the recorded zone agrees with ``claimed`` (nothing to write);
     else the zone to record in the caller's transaction (the claim, or the default without one)."""
-    now = now or clock.now()
     claimed = _valid(claimed)
-    known: _Known | None = _known.kept(_KNOWN, user_id)
-    if known and now < known.valid_until and claimed in (None, known.zone, known.next_zone):
+    if _agreeing(user_id, claimed, now or clock.now()):
         return None
     return FirstUse(user_id, claimed or ledger_settings().time.default_timezone)
