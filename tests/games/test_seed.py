@@ -124,3 +124,12 @@ def test_the_custom_resource_answers_cloudformation_on_every_path(
     assert answers[-1]["Reason"] == "RuntimeError: the table is unreachable"
     assert {a["PhysicalResourceId"] for a in answers} == {"reward-ledger-catalog-seed"}
     assert all(a["RequestId"].startswith("r-") and a["LogicalResourceId"] == "CatalogSeed" for a in answers)
+
+
+def test_every_test_environment_starts_with_the_seed_entries_the_suite_counts(ledger: Ledger) -> None:
+    """``tests.conftest.SEED_ENTRIES`` is what the seeded catalog wrote: tests that count entries
+    subtract exactly it."""
+    from reward_ledger.ledger import reconcile
+    from tests.conftest import SEED_ENTRIES
+
+    assert reconcile().entries == SEED_ENTRIES
